@@ -1,0 +1,161 @@
+# defectd — plain Makefile with generated dependencies.
+#
+#   make            build/defectd (optimised, hardened)
+#   make check      the whole suite: -Werror, unit + corpus tests under ASan/UBSan,
+#                   fuzz smoke run, integration tests against real servers
+#   make run        install what is missing, build, start a private PostgreSQL under
+#                   ./var/, ingest the bundled sample mailbox, print the defect list
+#   make bench      benchmarks (parser throughput, ingestion), printing figures
+#   make fuzz       libFuzzer target for the parser (clang), run for FUZZ_SECONDS
+#   make deps       apt-get install the Debian packages below
+#   make install    PREFIX=/usr/local DESTDIR=
+
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+CC       ?= cc
+WERROR   ?= -Werror
+FUZZ_SECONDS ?= 60
+
+# pkg-config module -> Debian package providing it
+PKG_MAP := libetpan:libetpan-dev libutf8proc:libutf8proc-dev yaml-0.1:libyaml-dev \
+	jansson:libjansson-dev libxml-2.0:libxml2-dev libzip:libzip-dev xlsxwriter:libxlsxwriter-dev \
+	libsystemd:libsystemd-dev libcurl:libcurl4-gnutls-dev libpq:libpq-dev cmocka:libcmocka-dev
+PKGS     := $(foreach m,$(PKG_MAP),$(firstword $(subst :, ,$(m))))
+DEB_PKGS := $(foreach m,$(PKG_MAP),$(lastword $(subst :, ,$(m)))) libcsv-dev pkg-config
+# servers and tools the tests and `make run` use
+DEB_RUN  := postgresql dovecot-imapd python3-aiosmtpd openssl
+DEB_TEST := clang libclang-rt-14-dev valgrind
+
+NODEPS_GOALS := deps clean distclean help
+ifeq ($(filter-out $(NODEPS_GOALS),$(or $(MAKECMDGOALS),all)),)
+else
+  HAVE_PKGCONFIG := $(shell command -v pkg-config >/dev/null 2>&1 && echo yes)
+  ifneq ($(HAVE_PKGCONFIG),yes)
+    $(error pkg-config is missing: run 'make deps' (apt-get install pkg-config $(DEB_PKGS)))
+  endif
+  MISSING := $(foreach m,$(PKG_MAP),$(if $(shell pkg-config --exists $(firstword $(subst :, ,$(m))) && echo y),,$(lastword $(subst :, ,$(m)))))
+  ifeq ($(wildcard /usr/include/csv.h),)
+    MISSING += libcsv-dev
+  endif
+  ifneq ($(strip $(MISSING)),)
+    $(error missing Debian packages: $(strip $(MISSING)) -- run 'make deps' as root)
+  endif
+endif
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(filter-out cmocka,$(PKGS)) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(filter-out cmocka,$(PKGS)) 2>/dev/null) -lcsv -lm
+CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+
+WARN := -std=c11 -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes \
+	-Wno-unused-parameter $(WERROR)
+BASE_CFLAGS := $(WARN) -D_GNU_SOURCE -Iparsers -Idaemon -Ibuild/gen $(PKG_CFLAGS) -MMD -MP
+HARDEN   := -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE
+CFLAGS   ?= -O2 -g
+SAN      := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+LDHARDEN := -pie -Wl,-z,relro,-z,now
+
+PARSER_SRC := $(wildcard parsers/*.c)
+DAEMON_SRC := $(filter-out daemon/main.c,$(wildcard daemon/*.c))
+GEN_SRC    := build/gen/vocab_default.c
+LIB_SRC    := $(PARSER_SRC) $(DAEMON_SRC)
+UNIT_SRC   := $(wildcard tests/unit/test_*.c)
+
+OBJ      := $(patsubst %.c,build/obj/%.o,$(LIB_SRC)) build/obj/gen/vocab_default.o
+SAN_OBJ  := $(patsubst %.c,build/san/obj/%.o,$(LIB_SRC)) build/san/obj/gen/vocab_default.o
+PARSER_SAN_OBJ := $(patsubst %.c,build/san/obj/%.o,$(PARSER_SRC)) build/san/obj/gen/vocab_default.o
+UNIT_BIN := $(patsubst tests/unit/%.c,build/san/tests/%,$(UNIT_SRC))
+
+.PHONY: all check unit corpus-test fuzz fuzz-smoke bench run deps install clean distclean help integration
+all: build/defectd build/defectctl
+
+build/gen/vocab_default.c: config/vocabulary.yaml tests/tools/embed.py
+	@mkdir -p $(@D)
+	python3 tests/tools/embed.py vocab_default_yaml $< > $@.tmp && mv $@.tmp $@
+
+build/obj/gen/%.o: build/gen/%.c
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(HARDEN) $(CFLAGS) -c -o $@ $<
+build/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(HARDEN) $(CFLAGS) -c -o $@ $<
+build/san/obj/gen/%.o: build/gen/%.c
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) -O1 -g $(SAN) -c -o $@ $<
+build/san/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) -O1 -g $(SAN) -c -o $@ $<
+
+build/defectd: build/obj/daemon/main.o $(OBJ)
+	$(CC) $(LDHARDEN) -o $@ $^ $(PKG_LIBS)
+build/defectctl: build/defectd
+	ln -sf defectd $@
+build/san/defectd: build/san/obj/daemon/main.o $(SAN_OBJ)
+	$(CC) $(SAN) -o $@ $^ $(PKG_LIBS)
+
+build/san/tests/%: build/san/obj/tests/unit/%.o $(SAN_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(SAN) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS)
+
+# ---- tests ---------------------------------------------------------------
+unit: $(UNIT_BIN)
+	@tests/tools/run-unit.sh $(UNIT_BIN)
+
+corpus-test: build/san/defectd
+	@tests/corpus/run.sh build/san/defectd
+
+check: all build/san/defectd $(UNIT_BIN)
+	@tests/run-all.sh
+
+integration: all
+	@tests/integration/run.sh
+
+# ---- fuzzing (clang + libFuzzer) -----------------------------------------
+FUZZ_CC := clang
+FUZZ_FLAGS := -std=c11 -g -O1 -D_GNU_SOURCE -Iparsers -Ibuild/gen $(PKG_CFLAGS) \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+build/fuzz/fuzz_parse: tests/fuzz/fuzz_parse.c $(PARSER_SRC) $(GEN_SRC)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^ $(PKG_LIBS)
+fuzz: build/fuzz/fuzz_parse
+	@mkdir -p build/fuzz/corpus
+	build/fuzz/fuzz_parse -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=1024 -timeout=10 \
+		-dict=tests/fuzz/mail.dict build/fuzz/corpus tests/fuzz/seeds
+fuzz-smoke: build/fuzz/fuzz_parse
+	@mkdir -p build/fuzz/corpus
+	build/fuzz/fuzz_parse -max_total_time=20 -rss_limit_mb=1024 -timeout=10 \
+		-dict=tests/fuzz/mail.dict build/fuzz/corpus tests/fuzz/seeds
+
+# ---- run, bench ------------------------------------------------------------
+run: deps-if-missing
+	@$(MAKE) --no-print-directory all
+	@tests/tools/make-run.sh
+
+bench: all
+	@tests/bench/run.sh
+
+# install only what is missing (make run on a fresh machine)
+deps-if-missing:
+	@tests/tools/deps.sh --if-missing $(DEB_PKGS) $(DEB_RUN)
+
+deps:
+	tests/tools/deps.sh $(DEB_PKGS) $(DEB_RUN) $(DEB_TEST)
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/defectd/sql $(DESTDIR)/etc/defectd
+	install -m 755 build/defectd $(DESTDIR)$(PREFIX)/bin/defectd
+	ln -sf defectd $(DESTDIR)$(PREFIX)/bin/defectctl
+	install -m 644 sql/*.sql $(DESTDIR)$(PREFIX)/share/defectd/sql/
+	install -m 644 config/defectd.yaml.example $(DESTDIR)/etc/defectd/defectd.yaml.example
+	install -D -m 644 systemd/defectd.service $(DESTDIR)/lib/systemd/system/defectd.service
+
+clean:
+	rm -rf build
+
+distclean: clean
+	rm -rf var
+
+help:
+	@sed -n '1,15p' Makefile
+
+-include $(shell find build -name '*.d' 2>/dev/null)
+.SECONDARY:

@@ -1,0 +1,201 @@
+/*
+ * cmd_parse — `defectd parse`: one JSON line per file, in order.  Files are read
+ * here and parsed in the worker process, so a file that crashes the parser gets an
+ * error line and the run goes on.  Memory stays flat: at most `window` files are
+ * held at once.
+ */
+#include "cmd_parse.h"
+#include "config.h"
+#include "worker.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+typedef struct run {
+	char **files;
+	int failed;
+} run;
+
+static char *json_quote(const char *s)
+{
+	json_t *j = json_string(s);
+	if (!j) {
+		/* not UTF-8: show invalid bytes as U+FFFD rather than emit broken JSON */
+		strbuf b = STRBUF_INIT;
+		size_t n = strlen(s);
+		for (size_t i = 0; i < n;) {
+			uint32_t cp;
+			size_t k = utf8_next(s + i, n - i, &cp);
+			sb_add_utf8(&b, cp);
+			i += k;
+		}
+		j = json_string(sb_str(&b));
+		sb_free(&b);
+	}
+	char *out = json_dumps(j, JSON_ENCODE_ANY);
+	json_decref(j);
+	return out;
+}
+
+static void print_line(run *r, size_t idx, const char *json, size_t len)
+{
+	char *file = json_quote(r->files[idx]);
+	/* splice "file" in as the first member */
+	fputs("{\"file\":", stdout);
+	fputs(file, stdout);
+	if (len > 2) {
+		fputc(',', stdout);
+		fwrite(json + 1, 1, len - 1, stdout);
+	} else {
+		fputc('}', stdout);
+	}
+	fputc('\n', stdout);
+	free(file);
+	/* an error member means the file was not read completely */
+	if (memmem(json, len, "\"error\":", 8))
+		r->failed = 1;
+}
+
+static void done(void *ctx, void *tag, const char *json, size_t len)
+{
+	print_line(ctx, (size_t)(uintptr_t)tag, json, len);
+}
+
+static char *read_message(const char *path, size_t max, size_t *len, char **err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	char *buf = NULL;
+	*err = NULL;
+	if (fd < 0) {
+		*err = xasprintf("cannot read %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) < 0 || S_ISDIR(st.st_mode)) {
+		*err = xasprintf("cannot read %s: %s", path, S_ISDIR(st.st_mode) ? "is a directory" : strerror(errno));
+		goto out;
+	}
+	if ((size_t)st.st_size > max) {
+		*err = xasprintf("message of %lld bytes exceeds the limit of %zu bytes", (long long)st.st_size, max);
+		goto out;
+	}
+	strbuf b = STRBUF_INIT;
+	char tmp[65536];
+	ssize_t r;
+	while ((r = read(fd, tmp, sizeof tmp)) > 0) {
+		sb_add(&b, tmp, (size_t)r);
+		if (b.len > max) {
+			*err = xasprintf("message exceeds the limit of %zu bytes", max);
+			sb_free(&b);
+			goto out;
+		}
+	}
+	if (r < 0) {
+		*err = xasprintf("cannot read %s: %s", path, strerror(errno));
+		sb_free(&b);
+		goto out;
+	}
+	*len = b.len;
+	buf = sb_steal(&b);
+out:
+	close(fd);
+	return buf;
+}
+
+static void usage(FILE *f)
+{
+	fputs("usage: defectd parse [-c CONFIG] FILE...\n"
+	      "Parse each file as one RFC 5322 message and print one JSON object per line.\n"
+	      "Touches no database and no network.  Exit 0 when every file was read, 1 otherwise.\n",
+	      f);
+}
+
+int cmd_parse(int argc, char **argv)
+{
+	const char *conf_path = NULL;
+	int c;
+	optind = 1;
+	while ((c = getopt(argc, argv, "c:h")) != -1) {
+		switch (c) {
+		case 'c':
+			conf_path = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	strlist errs = STRLIST_INIT;
+	config *conf = config_load(conf_path, &errs);
+	if (!conf) {
+		for (size_t i = 0; i < errs.n; i++)
+			fprintf(stderr, "defectd: %s\n", errs.v[i]);
+		sl_free(&errs);
+		return 2;
+	}
+	static char outbuf[1 << 16];
+	setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
+
+	worker_opts wo = { conf->v, conf->limits, conf->parser_timeout, conf->parser_window,
+			   conf->parser_memory_mb };
+	char *err = NULL;
+	worker *w = worker_new(&wo, &err);
+	if (!w) {
+		fprintf(stderr, "defectd: cannot start the parser: %s\n", err);
+		free(err);
+		config_free(conf);
+		return 2;
+	}
+	run r = { argv, 0 };
+	int rc = 0;
+	for (int i = optind; i < argc && rc == 0; i++) {
+		size_t len = 0;
+		char *bytes = read_message(argv[i], conf->limits.max_message_bytes, &len, &err);
+		if (!bytes) {
+			/* keep the output in file order: flush what is in flight first */
+			char *e2 = NULL;
+			if (worker_drain(w, done, &r, &e2) < 0) {
+				fprintf(stderr, "defectd: %s\n", e2);
+				free(e2);
+				rc = 2;
+			}
+			char *quoted = json_quote(err);
+			char *line = xasprintf("{\"records\":[],\"error\":%s}", quoted);
+			print_line(&r, (size_t)i, line, strlen(line));
+			free(line);
+			free(quoted);
+			free(err);
+			err = NULL;
+			continue;
+		}
+		if (worker_submit(w, bytes, len, (void *)(uintptr_t)i, done, &r, &err) < 0) {
+			fprintf(stderr, "defectd: %s\n", err);
+			free(err);
+			rc = 2;
+		}
+		free(bytes);
+	}
+	if (rc == 0 && worker_drain(w, done, &r, &err) < 0) {
+		fprintf(stderr, "defectd: %s\n", err);
+		free(err);
+		rc = 2;
+	}
+	fflush(stdout);
+	worker_free(w);
+	config_free(conf);
+	return rc ? rc : r.failed;
+}

@@ -1,0 +1,429 @@
+/*
+ * worker — the parser in a child process (see worker.h).
+ *
+ * Frames on both pipes: a 4-byte little-endian length, then the bytes.  The parent
+ * keeps every message in flight until its answer arrives; when the child dies, the
+ * oldest message in flight is the one that killed it: it gets an error answer and
+ * the others are sent to a fresh child.  The child lowers its limits (address space,
+ * CPU time per message) so that a runaway parse ends in a signal, not a hung host.
+ */
+#include "worker.h"
+#include "charset.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#if defined(__SANITIZE_ADDRESS__)
+#define UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UNDER_ASAN 1
+#endif
+#endif
+#ifndef UNDER_ASAN
+#define UNDER_ASAN 0
+#endif
+
+typedef struct pending {
+	char *bytes;
+	size_t len;
+	void *tag;
+	size_t sent;	/* bytes of the frame written (header + body) */
+} pending;
+
+struct worker {
+	worker_opts o;
+	pid_t pid;
+	int to_child, from_child;
+	pending *q;		/* ring of messages in flight */
+	size_t qcap, qhead, qlen;
+	size_t nsent;		/* q entries (from head) completely or partly written */
+	strbuf in;		/* bytes read from the child */
+	size_t restarts;
+	time_t last_progress;
+};
+
+/* ---- the child ----------------------------------------------------------------- */
+
+static int read_full(int fd, void *buf, size_t n)
+{
+	char *p = buf;
+	while (n) {
+		ssize_t r = read(fd, p, n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		p += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+static int write_full(int fd, const void *buf, size_t n)
+{
+	const char *p = buf;
+	while (n) {
+		ssize_t r = write(fd, p, n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		p += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+static void put_le32(unsigned char *b, uint32_t v)
+{
+	b[0] = (unsigned char)v;
+	b[1] = (unsigned char)(v >> 8);
+	b[2] = (unsigned char)(v >> 16);
+	b[3] = (unsigned char)(v >> 24);
+}
+
+static uint32_t get_le32(const unsigned char *b)
+{
+	return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+}
+
+/* allow `seconds` more CPU time from now: SIGXCPU ends a runaway parse */
+static void cpu_budget(unsigned seconds)
+{
+	struct rusage ru;
+	struct rlimit rl;
+	if (getrusage(RUSAGE_SELF, &ru) < 0 || getrlimit(RLIMIT_CPU, &rl) < 0)
+		return;
+	rlim_t used = (rlim_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + 1;
+	rl.rlim_cur = used + seconds;
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_cur > rl.rlim_max)
+		rl.rlim_cur = rl.rlim_max;
+	setrlimit(RLIMIT_CPU, &rl);
+}
+
+static void child_main(const worker_opts *o, int in, int out)
+{
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGINT, SIG_IGN);
+	signal(SIGTERM, SIG_DFL);
+	if (!UNDER_ASAN && o->max_memory_mb) {
+		struct rlimit rl = { (rlim_t)o->max_memory_mb << 20, (rlim_t)o->max_memory_mb << 20 };
+		setrlimit(RLIMIT_AS, &rl);
+	}
+	charset_hook_etpan();
+	for (;;) {
+		unsigned char hdr[4];
+		if (read_full(in, hdr, 4) < 0)
+			break;
+		uint32_t len = get_le32(hdr);
+		char *buf = xmalloc(len + 1);
+		if (read_full(in, buf, len) < 0) {
+			free(buf);
+			break;
+		}
+		buf[len] = '\0';
+		cpu_budget(o->timeout_seconds);
+		parse_result r = { 0 };
+		message_parse(buf, len, o->v, &o->limits, &r);
+		free(buf);
+		char *json = result_to_json(&r, o->v, NULL);
+		parse_result_free(&r);
+		size_t jl = strlen(json);
+		put_le32(hdr, (uint32_t)jl);
+		int rc = write_full(out, hdr, 4) < 0 || write_full(out, json, jl) < 0;
+		free(json);
+		if (rc)
+			break;
+	}
+	charset_cleanup();
+	_exit(0);
+}
+
+/* ---- the parent -------------------------------------------------------------- */
+
+static void reap(worker *w, int *status)
+{
+	*status = 0;
+	if (w->pid <= 0)
+		return;
+	if (w->to_child >= 0)
+		close(w->to_child);
+	if (w->from_child >= 0)
+		close(w->from_child);
+	w->to_child = w->from_child = -1;
+	/* a child that is still alive (stuck) is killed */
+	if (waitpid(w->pid, status, WNOHANG) == 0) {
+		kill(w->pid, SIGKILL);
+		waitpid(w->pid, status, 0);
+	}
+	w->pid = -1;
+}
+
+static int spawn(worker *w, char **err)
+{
+	int down[2], up[2];
+	if (pipe2(down, O_CLOEXEC) < 0) {
+		*err = xasprintf("pipe: %s", strerror(errno));
+		return -1;
+	}
+	if (pipe2(up, O_CLOEXEC) < 0) {
+		*err = xasprintf("pipe: %s", strerror(errno));
+		close(down[0]);
+		close(down[1]);
+		return -1;
+	}
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0) {
+		*err = xasprintf("fork: %s", strerror(errno));
+		close(down[0]);
+		close(down[1]);
+		close(up[0]);
+		close(up[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		close(down[1]);
+		close(up[0]);
+		child_main(&w->o, down[0], up[1]);
+	}
+	close(down[0]);
+	close(up[1]);
+	w->pid = pid;
+	w->to_child = down[1];
+	w->from_child = up[0];
+	fcntl(w->to_child, F_SETFL, fcntl(w->to_child, F_GETFL) | O_NONBLOCK);
+	fcntl(w->from_child, F_SETFL, fcntl(w->from_child, F_GETFL) | O_NONBLOCK);
+	sb_reset(&w->in);
+	w->nsent = 0;
+	for (size_t i = 0; i < w->qlen; i++)
+		w->q[(w->qhead + i) % w->qcap].sent = 0;
+	w->last_progress = time(NULL);
+	return 0;
+}
+
+worker *worker_new(const worker_opts *o, char **err)
+{
+	worker *w = xcalloc(1, sizeof *w);
+	w->o = *o;
+	if (!w->o.timeout_seconds)
+		w->o.timeout_seconds = 60;
+	if (!w->o.window)
+		w->o.window = 64;
+	if (!w->o.max_memory_mb)
+		w->o.max_memory_mb = 2048;
+	w->qcap = w->o.window;
+	w->q = xcalloc(w->qcap, sizeof *w->q);
+	w->pid = -1;
+	w->to_child = w->from_child = -1;
+	*err = NULL;
+	if (spawn(w, err) < 0) {
+		worker_free(w);
+		return NULL;
+	}
+	return w;
+}
+
+static void pop_deliver(worker *w, const char *json, size_t len, worker_done_fn done, void *ctx)
+{
+	pending *p = &w->q[w->qhead];
+	void *tag = p->tag;
+	free(p->bytes);
+	memset(p, 0, sizeof *p);
+	w->qhead = (w->qhead + 1) % w->qcap;
+	w->qlen--;
+	if (w->nsent)
+		w->nsent--;
+	done(ctx, tag, json, len);
+}
+
+/* the child died or hung with messages in flight: the oldest is the culprit */
+static int pump_in(worker *w, worker_done_fn done, void *ctx);
+
+static int child_failed(worker *w, const char *what, worker_done_fn done, void *ctx, char **err)
+{
+	int status = 0;
+	/* answers the child wrote before it died are good: deliver them before blaming */
+	if (w->pid > 0) {
+		if (waitpid(w->pid, &status, WNOHANG) == 0) {
+			kill(w->pid, SIGKILL);
+			waitpid(w->pid, &status, 0);
+		}
+		w->pid = -1;
+		pump_in(w, done, ctx);
+	}
+	int ignored;
+	reap(w, &ignored);
+	char *json = xasprintf("{\"records\":[],\"error\":\"the parser %s on this message (%s)\"}", what,
+			       WIFSIGNALED(status) ? strsignal(WTERMSIG(status)) : "exited");
+	if (w->qlen)
+		pop_deliver(w, json, strlen(json), done, ctx);
+	free(json);
+	w->restarts++;
+	return spawn(w, err);
+}
+
+/* write as much as possible of the queued frames: entries before nsent are written
+ * completely, the one at nsent may be written in part */
+static int pump_out(worker *w)
+{
+	while (w->nsent < w->qlen) {
+		pending *p = &w->q[(w->qhead + w->nsent) % w->qcap];
+		while (p->sent < p->len + 4) {
+			unsigned char hdr[4];
+			const char *src;
+			size_t n;
+			if (p->sent < 4) {
+				put_le32(hdr, (uint32_t)p->len);
+				src = (const char *)hdr + p->sent;
+				n = 4 - p->sent;
+			} else {
+				src = p->bytes + (p->sent - 4);
+				n = p->len - (p->sent - 4);
+			}
+			ssize_t r = write(w->to_child, src, n);
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r < 0 && errno == EAGAIN)
+				return 0;
+			if (r <= 0)
+				return -1;
+			p->sent += (size_t)r;
+		}
+		w->nsent++;
+	}
+	return 0;
+}
+
+/* read answers; deliver complete frames. -1 when the child is gone */
+static int pump_in(worker *w, worker_done_fn done, void *ctx)
+{
+	char buf[65536];
+	for (;;) {
+		ssize_t r = read(w->from_child, buf, sizeof buf);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && errno == EAGAIN)
+			break;
+		if (r <= 0)
+			return -1;
+		sb_add(&w->in, buf, (size_t)r);
+		w->last_progress = time(NULL);
+	}
+	size_t off = 0;
+	while (w->in.len - off >= 4) {
+		uint32_t n = get_le32((const unsigned char *)w->in.s + off);
+		if (w->in.len - off - 4 < n)
+			break;
+		if (w->qlen)
+			pop_deliver(w, w->in.s + off + 4, n, done, ctx);
+		off += 4 + n;
+	}
+	if (off) {
+		memmove(w->in.s, w->in.s + off, w->in.len - off);
+		w->in.len -= off;
+		w->in.s[w->in.len] = '\0';
+	}
+	return 0;
+}
+
+/* one round of I/O; waits at most `ms` */
+static int step(worker *w, int ms, worker_done_fn done, void *ctx, char **err)
+{
+	if (pump_out(w) < 0)
+		return child_failed(w, "died", done, ctx, err);
+	struct pollfd pf[2] = { { w->from_child, POLLIN, 0 }, { w->to_child, 0, 0 } };
+	if (w->nsent < w->qlen)
+		pf[1].events = POLLOUT;
+	int r = poll(pf, 2, ms);
+	if (r < 0 && errno != EINTR) {
+		*err = xasprintf("poll: %s", strerror(errno));
+		return -1;
+	}
+	if (r > 0 && (pf[0].revents & (POLLIN | POLLHUP | POLLERR))) {
+		if (pump_in(w, done, ctx) < 0)
+			return child_failed(w, "died", done, ctx, err);
+	}
+	if (w->qlen && time(NULL) - w->last_progress > (time_t)w->o.timeout_seconds) {
+		kill(w->pid, SIGKILL);
+		return child_failed(w, "timed out", done, ctx, err);
+	}
+	return 0;
+}
+
+int worker_submit(worker *w, const char *bytes, size_t len, void *tag, worker_done_fn done, void *ctx,
+		  char **err)
+{
+	*err = NULL;
+	while (w->qlen == w->qcap)
+		if (step(w, 1000, done, ctx, err) < 0)
+			return -1;
+	if (!w->qlen)
+		w->last_progress = time(NULL);
+	pending *p = &w->q[(w->qhead + w->qlen) % w->qcap];
+	p->bytes = xmalloc(len ? len : 1);
+	memcpy(p->bytes, bytes, len);
+	p->len = len;
+	p->tag = tag;
+	p->sent = 0;
+	w->qlen++;
+	if (pump_out(w) < 0)
+		return child_failed(w, "died", done, ctx, err);
+	return 0;
+}
+
+int worker_drain(worker *w, worker_done_fn done, void *ctx, char **err)
+{
+	*err = NULL;
+	while (w->qlen)
+		if (step(w, 1000, done, ctx, err) < 0)
+			return -1;
+	return 0;
+}
+
+static void keep_json(void *ctx, void *tag, const char *json, size_t len)
+{
+	*(char **)ctx = xstrndup(json, len);
+}
+
+char *worker_parse(worker *w, const char *bytes, size_t len, char **err)
+{
+	char *json = NULL;
+	if (worker_submit(w, bytes, len, NULL, keep_json, &json, err) < 0 ||
+	    worker_drain(w, keep_json, &json, err) < 0) {
+		free(json);
+		return NULL;
+	}
+	return json;
+}
+
+size_t worker_restarts(const worker *w)
+{
+	return w->restarts;
+}
+
+void worker_free(worker *w)
+{
+	if (!w)
+		return;
+	int status;
+	reap(w, &status);
+	for (size_t i = 0; i < w->qlen; i++)
+		free(w->q[(w->qhead + i) % w->qcap].bytes);
+	free(w->q);
+	sb_free(&w->in);
+	free(w);
+}

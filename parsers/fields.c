@@ -1,0 +1,564 @@
+/*
+ * fields — reads the field lines of a mail body the way a person would:
+ *
+ *   label：value   label: value   【label】value   [label] : value   label<TAB>value
+ *   label　　　：value   label alone on its line, value on the next line(s)
+ *
+ * with decorations (■ □ ● ・ * 【】) and numbering (1. (1) ①) before the label.
+ * Text values continue on following lines until a blank line, a field line or a
+ * separator.  Quoted lines (>) are never read; what follows a reply header is read
+ * only for forwards; a signature ends the reading until a reply/forward header.
+ * Must never guess: only labels of the vocabulary make fields.
+ */
+#include "fields.h"
+#include "classify.h"
+#include "text.h"
+#include "values.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct line {
+	const char *s;
+	size_t n;
+} line;
+
+/* ---- small byte-level helpers --------------------------------------------- */
+
+static bool starts(const char *s, size_t n, const char *p)
+{
+	size_t k = strlen(p);
+	return n >= k && memcmp(s, p, k) == 0;
+}
+
+static bool istarts(const char *s, size_t n, const char *p)
+{
+	size_t k = strlen(p);
+	return n >= k && ascii_casecmp_prefix(s, p);
+}
+
+static bool ends(const char *s, size_t n, const char *p)
+{
+	size_t k = strlen(p);
+	return n >= k && memcmp(s + n - k, p, k) == 0;
+}
+
+/* skip leading white space (ASCII, U+3000, NBSP); returns bytes skipped */
+static size_t skip_space(const char *s, size_t n)
+{
+	size_t i = 0;
+	while (i < n) {
+		uint32_t cp;
+		size_t k = utf8_next(s + i, n - i, &cp);
+		if (!text_is_space(cp))
+			break;
+		i += k;
+	}
+	return i;
+}
+
+static line trim(line l)
+{
+	l.s = text_trim(l.s, &l.n);
+	return l;
+}
+
+/* ---- line kinds --------------------------------------------------------------- */
+
+static bool is_quoted(line l)
+{
+	size_t i = skip_space(l.s, l.n);
+	return starts(l.s + i, l.n - i, ">") || starts(l.s + i, l.n - i, "\xEF\xBC\x9E"); /* ＞ */
+}
+
+static bool is_blank(line l)
+{
+	return text_is_blank(l.s, l.n);
+}
+
+/* a line made only of rule characters, at least `min` of them */
+static bool is_rule(line l, size_t min)
+{
+	static const uint32_t rule[] = { 0x2500, 0x2501, '-', '=', 0xFF1D, '*', 0xFF0A, '_',
+					 0x2015, 0xFF0D, 0x2550, 0x2014 };
+	line t = trim(l);
+	size_t count = 0;
+	for (size_t i = 0; i < t.n;) {
+		uint32_t cp;
+		size_t k = utf8_next(t.s + i, t.n - i, &cp);
+		bool ok = false;
+		for (size_t j = 0; j < ARRAY_LEN(rule); j++)
+			ok |= cp == rule[j];
+		if (!ok)
+			return false;
+		count++;
+		i += k;
+	}
+	return count >= min;
+}
+
+static bool is_sig_dashes(line l)
+{
+	/* "-- " is the standard delimiter; many mailers strip its trailing space */
+	return (l.n == 3 && memcmp(l.s, "-- ", 3) == 0) || (l.n == 2 && memcmp(l.s, "--", 2) == 0);
+}
+
+static bool is_closing(line l)
+{
+	line t = trim(l);
+	return starts(t.s, t.n, "以上");
+}
+
+static const char *const header_names[] = {
+	"from", "sent", "date", "to", "cc", "subject", "reply-to", "件名", "差出人", "送信日時",
+	"宛先", "日付", "送信者", "送信日", "受信者", "cc",
+};
+
+/* "Name:" or "Name：" at the start of the (trimmed) line, for mail header names */
+static bool is_header_line(line l)
+{
+	line t = trim(l);
+	for (size_t i = 0; i < ARRAY_LEN(header_names); i++) {
+		size_t k = strlen(header_names[i]);
+		if (!istarts(t.s, t.n, header_names[i]))
+			continue;
+		size_t j = k;
+		while (j < t.n && (t.s[j] == ' ' || t.s[j] == '\t'))
+			j++;
+		if (starts(t.s + j, t.n - j, ":") || starts(t.s + j, t.n - j, "\xEF\xBC\x9A"))
+			return true;
+	}
+	return false;
+}
+
+static bool is_from_line(line l)
+{
+	line t = trim(l);
+	return (istarts(t.s, t.n, "from") || starts(t.s, t.n, "差出人") || starts(t.s, t.n, "送信者")) &&
+	       is_header_line(t);
+}
+
+enum header_kind { HDR_NONE, HDR_REPLY, HDR_FORWARD };
+
+static bool icontains(line t, const char *needle)
+{
+	size_t k = strlen(needle);
+	for (size_t i = 0; i + k <= t.n; i++)
+		if (ascii_casecmp_prefix(t.s + i, needle))
+			return true;
+	return false;
+}
+
+/* Is lines[i] the start of a reply or forward header? */
+static enum header_kind reply_header(const line *lines, size_t nlines, size_t i)
+{
+	line t = trim(lines[i]);
+	if (!t.n)
+		return HDR_NONE;
+	if (icontains(t, "forwarded message") || icontains(t, "転送メッセージ") ||
+	    icontains(t, "転送されたメッセージ") || istarts(t.s, t.n, "begin forwarded message"))
+		return HDR_FORWARD;
+	if (icontains(t, "original message") || icontains(t, "元のメッセージ"))
+		return HDR_REPLY;
+	if (is_from_line(t)) {
+		/* a From: line followed by other header lines is a quoted header block */
+		for (size_t j = i + 1; j < nlines && j <= i + 5; j++)
+			if (is_header_line(lines[j]) && !is_from_line(lines[j]))
+				return HDR_REPLY;
+		return HDR_NONE;
+	}
+	if ((istarts(t.s, t.n, "on ") && (ends(t.s, t.n, "wrote:") || ends(t.s, t.n, "wrote"))) ||
+	    ends(t.s, t.n, " wrote:") || ends(t.s, t.n, "のメッセージ:") ||
+	    ends(t.s, t.n, "のメッセージ：") || ends(t.s, t.n, "書きました:") ||
+	    ends(t.s, t.n, "書きました："))
+		return HDR_REPLY;
+	return HDR_NONE;
+}
+
+/* skip a header marker line and the header block after it; returns the next index */
+static size_t skip_header_block(const line *lines, size_t nlines, size_t i)
+{
+	bool marker = !is_header_line(lines[i]);
+	if (marker)
+		i++;
+	while (i < nlines && (is_blank(lines[i]) || is_header_line(lines[i]))) {
+		if (is_blank(lines[i]) && i > 0 && is_header_line(lines[i - 1]))
+			return i + 1; /* blank line after the header block ends it */
+		i++;
+	}
+	return i;
+}
+
+/* ---- labels ----------------------------------------------------------------- */
+
+static size_t strip_number(const char *s, size_t n)
+{
+	size_t i = 0, digits = 0;
+	uint32_t cp;
+	size_t k;
+	/* (1) （１） */
+	if (starts(s, n, "(") || starts(s, n, "\xEF\xBC\x88")) {
+		i = s[0] == '(' ? 1 : 3;
+		while (i < n && (k = utf8_next(s + i, n - i, &cp)) &&
+		       ((cp >= '0' && cp <= '9') || (cp >= 0xFF10 && cp <= 0xFF19))) {
+			i += k;
+			digits++;
+		}
+		if (digits && (starts(s + i, n - i, ")") || starts(s + i, n - i, "\xEF\xBC\x89")))
+			return i + (s[i] == ')' ? 1 : 3);
+		return 0;
+	}
+	/* ① … ⑳, ⑴ … ⒇, ⒈ … ⒛, ❶ … ❿ */
+	k = utf8_next(s, n, &cp);
+	if ((cp >= 0x2460 && cp <= 0x249B) || (cp >= 0x2776 && cp <= 0x2793) ||
+	    (cp >= 0x24EB && cp <= 0x24FF))
+		return k;
+	/* 1.  1)  1．  1、  １． */
+	while (i < n && (k = utf8_next(s + i, n - i, &cp)) &&
+	       ((cp >= '0' && cp <= '9') || (cp >= 0xFF10 && cp <= 0xFF19))) {
+		i += k;
+		digits++;
+	}
+	if (!digits || digits > 3)
+		return 0;
+	static const char *const after[] = { ".", ")", "\xEF\xBC\x8E", "\xEF\xBC\x89", "\xE3\x80\x81",
+					     "\xE3\x80\x82" };
+	for (size_t j = 0; j < ARRAY_LEN(after); j++)
+		if (starts(s + i, n - i, after[j]))
+			return i + strlen(after[j]);
+	return 0;
+}
+
+/* decorations before a label: bullets, marks, numbering; returns bytes to skip */
+static size_t strip_decoration(const char *s, size_t n)
+{
+	static const char *const marks[] = { "■", "□", "●", "○", "◆", "◇", "・", "*", "＊", "▼", "▽",
+					     "▶", "►", "◎", "※", "・", "･", "◯", "★", "☆", "〇", "#", "＃" };
+	size_t total = 0;
+	for (int round = 0; round < 4; round++) {
+		size_t i = skip_space(s, n), k = 0;
+		for (size_t j = 0; j < ARRAY_LEN(marks) && !k; j++)
+			if (starts(s + i, n - i, marks[j]))
+				k = strlen(marks[j]);
+		if (!k && starts(s + i, n - i, "- "))
+			k = 2;
+		if (!k)
+			k = strip_number(s + i, n - i);
+		if (!k)
+			return total + i;
+		s += i + k;
+		n -= i + k;
+		total += i + k;
+	}
+	return total + skip_space(s, n);
+}
+
+static const char *const opening[] = { "【", "[", "［", "〔", "《", "〈", "<", "＜" };
+static const char *const closing[] = { "】", "]", "］", "〕", "》", "〉", ">", "＞" };
+
+/* drop a trailing "（必須）", "(任意)" or "." from a match key */
+static void strip_key_tail(char *key)
+{
+	size_t n = strlen(key);
+	while (n && (key[n - 1] == '.' || key[n - 1] == ':'))
+		key[--n] = '\0';
+	if (n && key[n - 1] == ')') {
+		char *open = strrchr(key, '(');
+		if (open && open != key)
+			*open = '\0';
+	}
+}
+
+int fields_label(const vocab *v, const char *s, size_t n, bool suffix)
+{
+	size_t skip = strip_decoration(s, n);
+	s += skip;
+	n -= skip;
+	/* 【label】 as a whole cell */
+	for (size_t j = 0; j < ARRAY_LEN(opening); j++)
+		if (starts(s, n, opening[j]) && ends(s, n, closing[j]) &&
+		    n > strlen(opening[j]) + strlen(closing[j])) {
+			s += strlen(opening[j]);
+			n -= strlen(opening[j]) + strlen(closing[j]);
+			break;
+		}
+	if (!n || n > 3 * vocab_max_label_bytes(v) + 24)
+		return -1;
+	char *key = text_match_key(s, n);
+	int field = vocab_label_exact(v, key);
+	if (field == -1) {
+		strip_key_tail(key);
+		field = vocab_label_exact(v, key);
+	}
+	if (field == -1 && suffix) {
+		size_t lb;
+		field = vocab_label_suffix(v, key, &lb);
+		/* only a short qualifier may stand before the label (不具合品の発送日) */
+		if (field != -1 && strlen(key) - lb > 18)
+			field = -1;
+	}
+	free(key);
+	return field;
+}
+
+typedef struct field_line {
+	int field;		/* field index, VOCAB_DEFECT_REF or -1 */
+	const char *value;	/* value on the line (may be empty) */
+	size_t vlen;
+} field_line;
+
+/* Is this a field line?  Fills m; returns m->field != -1. */
+static bool match_field(const vocab *v, line l, field_line *m)
+{
+	const char *s = l.s;
+	size_t n = l.n, skip = strip_decoration(s, n);
+	m->field = -1;
+	m->value = NULL;
+	m->vlen = 0;
+	s += skip;
+	n -= skip;
+	if (!n)
+		return false;
+	const char *lab = s, *val = NULL;
+	size_t llen = n, vlen = 0;
+	bool alone = false;
+	for (size_t j = 0; j < ARRAY_LEN(opening); j++) {
+		if (!starts(s, n, opening[j]))
+			continue;
+		size_t o = strlen(opening[j]);
+		const char *c = memmem(s + o, n - o, closing[j], strlen(closing[j]));
+		if (!c)
+			break;
+		lab = s + o;
+		llen = (size_t)(c - lab);
+		val = c + strlen(closing[j]);
+		vlen = n - (size_t)(val - s);
+		break;
+	}
+	if (!val) {
+		/* the first colon (half or full width) or TAB separates label and value */
+		size_t i = 0;
+		for (; i < n; i++) {
+			if (s[i] == ':' || s[i] == '\t')
+				break;
+			if (starts(s + i, n - i, "\xEF\xBC\x9A"))
+				break;
+		}
+		if (i < n) {
+			llen = i;
+			val = s + i + (s[i] == ':' || s[i] == '\t' ? 1 : 3);
+			vlen = n - (size_t)(val - s);
+		} else {
+			alone = true;
+		}
+	}
+	if (val) {
+		/* [label] : value, label<TAB>：value */
+		size_t k = skip_space(val, vlen);
+		val += k;
+		vlen -= k;
+		if (starts(val, vlen, ":") || starts(val, vlen, "\xEF\xBC\x9A")) {
+			k = val[0] == ':' ? 1 : 3;
+			val += k;
+			vlen -= k;
+		}
+		line tv = trim((line){ val, vlen });
+		val = tv.s;
+		vlen = tv.n;
+	}
+	line tl = trim((line){ lab, llen });
+	if (!tl.n)
+		return false;
+	m->field = fields_label(v, tl.s, tl.n, !alone);
+	m->value = val ? val : "";
+	m->vlen = vlen;
+	return m->field != -1;
+}
+
+/* ---- values ------------------------------------------------------------------- */
+
+bool fields_set_raw(const fields_ctx *c, record *rec, int field, const char *raw, size_t n)
+{
+	const field_def *f = vocab_field_at(c->v, (size_t)field);
+	if (!f || record_has(rec, field))
+		return false;
+	char *why = NULL;
+	char *val = value_normalise(c->v, f, raw, n, c->default_year, &why);
+	if (why) {
+		if (c->warnings)
+			sl_pushf(c->warnings, "%s: %s", f->key, why);
+		free(why);
+	}
+	if (!val)
+		return false;
+	record_set(rec, field, val);
+	return true;
+}
+
+typedef struct open_value {
+	int field;	/* -1 when none is open */
+	bool text;	/* continues on following lines */
+	bool awaiting;	/* label seen, value not yet (label alone / empty after colon) */
+	strbuf buf;
+} open_value;
+
+static void close_value(const fields_ctx *c, record *rec, open_value *ov, size_t *count)
+{
+	if (ov->field >= 0 && ov->buf.len) {
+		if (fields_set_raw(c, rec, ov->field, ov->buf.s, ov->buf.len))
+			(*count)++;
+	}
+	ov->field = -1;
+	ov->awaiting = false;
+	sb_reset(&ov->buf);
+}
+
+static bool is_indented(line l)
+{
+	return l.n && skip_space(l.s, l.n) > 0;
+}
+
+/* Does a rule line open a boxed block of fields rather than a signature?  Only when
+ * nothing was read before it and at least three field lines follow before the next
+ * rule or the end. */
+static bool box_follows(const vocab *v, const line *lines, size_t nlines, size_t i)
+{
+	size_t found = 0;
+	field_line m;
+	for (size_t j = i + 1; j < nlines && found < 3; j++) {
+		if (is_rule(lines[j], 3) || is_sig_dashes(lines[j]))
+			break;
+		if (match_field(v, lines[j], &m) && m.field >= 0)
+			found++;
+	}
+	return found >= 3;
+}
+
+static void find_ref(line l, char **ref)
+{
+	if (*ref)
+		return;
+	/* cheap test first: an ASCII M/m or a full-width Ｍ (EF BC AD) must be there */
+	if (!memchr(l.s, 'M', l.n) && !memchr(l.s, 'm', l.n) && !memmem(l.s, l.n, "\xEF\xBC\xAD", 3))
+		return;
+	*ref = classify_find_ref(l.s, l.n);
+}
+
+static size_t split_lines(const char *text, size_t len, line **out)
+{
+	size_t n = 0, cap = 0;
+	line *lines = NULL;
+	const char *p = text, *end = text + len;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t k = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		size_t kk = k;
+		if (kk && p[kk - 1] == '\r')
+			kk--;
+		lines = xgrow(lines, &cap, n + 1, sizeof *lines);
+		lines[n++] = (line){ p, kk };
+		p += k + (nl ? 1 : 0);
+	}
+	*out = lines;
+	return n;
+}
+
+size_t fields_read(const fields_ctx *c, const char *text, size_t len, record *rec, char **defect_ref)
+{
+	line *lines;
+	size_t nlines = split_lines(text, len, &lines), count = 0;
+	open_value ov = { -1, false, false, STRBUF_INIT };
+	bool in_signature = false;
+	field_line m;
+
+	*defect_ref = NULL;
+	for (size_t i = 0; i < nlines;) {
+		line l = lines[i];
+		if (is_quoted(l)) {
+			close_value(c, rec, &ov, &count);
+			i++;
+			continue;
+		}
+		enum header_kind h = reply_header(lines, nlines, i);
+		if (h != HDR_NONE) {
+			close_value(c, rec, &ov, &count);
+			if (h == HDR_FORWARD || c->forward) {
+				in_signature = false;
+				i = skip_header_block(lines, nlines, i);
+				continue;
+			}
+			break; /* a reply: what follows is the earlier mail */
+		}
+		if (in_signature) {
+			i++;
+			continue;
+		}
+		if (is_sig_dashes(l)) {
+			close_value(c, rec, &ov, &count);
+			in_signature = true;
+			i++;
+			continue;
+		}
+		if (is_rule(l, 10)) {
+			close_value(c, rec, &ov, &count);
+			size_t j = i + 1;
+			while (j < nlines && is_blank(lines[j]))
+				j++;
+			/* Outlook's ____ before a From: block belongs to the reply header */
+			if (!(j < nlines && is_from_line(lines[j])) &&
+			    !(count == 0 && box_follows(c->v, lines, nlines, i)))
+				in_signature = true;
+			i++;
+			continue;
+		}
+		if (is_blank(l) || is_rule(l, 3) || is_closing(l)) {
+			close_value(c, rec, &ov, &count);
+			i++;
+			continue;
+		}
+		find_ref(l, defect_ref);
+		/* the value of a label alone: an indented line is always the value */
+		if (ov.awaiting && is_indented(l)) {
+			line t = trim(l);
+			sb_add(&ov.buf, t.s, t.n);
+			ov.awaiting = false;
+			if (!ov.text)
+				close_value(c, rec, &ov, &count);
+			i++;
+			continue;
+		}
+		if (match_field(c->v, l, &m)) {
+			close_value(c, rec, &ov, &count);
+			if (m.field >= 0) {
+				const field_def *f = vocab_field_at(c->v, (size_t)m.field);
+				ov.field = m.field;
+				ov.text = f->cls == VC_TEXT;
+				ov.awaiting = m.vlen == 0;
+				sb_add(&ov.buf, m.value, m.vlen);
+				if (!ov.text && !ov.awaiting)
+					close_value(c, rec, &ov, &count);
+			}
+			i++;
+			continue;
+		}
+		if (ov.field >= 0) {
+			line t = trim(l);
+			if (ov.awaiting) {
+				sb_add(&ov.buf, t.s, t.n);
+				ov.awaiting = false;
+				if (!ov.text)
+					close_value(c, rec, &ov, &count);
+			} else if (ov.text) {
+				sb_addc(&ov.buf, '\n');
+				sb_add(&ov.buf, t.s, t.n);
+			} else {
+				close_value(c, rec, &ov, &count);
+			}
+		}
+		i++;
+	}
+	close_value(c, rec, &ov, &count);
+	sb_free(&ov.buf);
+	free(lines);
+	return count;
+}

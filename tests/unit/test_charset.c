@@ -1,0 +1,277 @@
+/*
+ * Unit tests for parsers/charset.c: bodies (declared, mislabelled, undeclared),
+ * RFC 2047 headers, and the libetpan hook.  Tables first; each row is one test.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <libetpan/libetpan.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "charset.h"
+#include "util.h"
+
+/* a byte string literal with its length (it may hold NULs) */
+#define B(s) s, sizeof(s) - 1
+
+struct decode_case {
+	const char *name;
+	const char *in;
+	size_t len;
+	const char *declared;
+	const char *want;
+	const char *used;
+	size_t replaced;
+};
+
+static const struct decode_case decode_cases[] = {
+	{ "jis_plain", B("\x1b$BF|K\\8l\x1b(B"), "ISO-2022-JP", "日本語", "ISO-2022-JP", 0 },
+	{ "jis_cp932_extensions", B("\x1b$B\x2d\x21\x2d\x6a\x21\x41\x1b(B"), "iso-2022-jp", "①㈱～",
+	  "ISO-2022-JP", 0 },
+	{ "jis_esc_paren_I_kana", B("\x1b(I\x36\x40\x36\x45\x1b(B!"), "ISO-2022-JP", "ｶﾀｶﾅ!",
+	  "ISO-2022-JP", 0 },
+	{ "jis_so_si_kana", B("a\x0e\x36\x40\x0f" "b"), "ISO-2022-JP", "aｶﾀb", "ISO-2022-JP", 0 },
+	{ "jis_line_ends_in_kanji_mode", B("\x1b$BF|\r\nK\\"), "ISO-2022-JP", "日\r\nK\\",
+	  "ISO-2022-JP", 0 },
+	{ "jis_esc_paren_J_is_ascii", B("\x1b$BF|\x1b(Ja\\b"), "ISO-2022-JP", "日a\\b", "ISO-2022-JP",
+	  0 },
+	{ "jis_raw_sjis_kana", B("\x1b$BF|\x1b(B \xb6\xc0"), "ISO-2022-JP", "日 ｶﾀ", "ISO-2022-JP",
+	  0 },
+	{ "jis_unassigned_pair_one_fffd", B("\x1b$B\x2f\x21" "F|\x1b(B"), "ISO-2022-JP", "\uFFFD日",
+	  "ISO-2022-JP", 1 },
+	{ "jis_odd_byte_rest_kept", B("\x1b$BF|K\x1b(Bxyz"), "ISO-2022-JP", "日\uFFFDxyz",
+	  "ISO-2022-JP", 1 },
+	{ "jis_x0212", B("\x1b$(D0!\x1b(B"), "ISO-2022-JP-1", "丂", "ISO-2022-JP", 0 },
+	{ "jis2_gb2312_via_glibc", B("\x1b$A\x43\x47\x1b(B"), "ISO-2022-JP-2", "们", "ISO-2022-JP-2",
+	  0 },
+	{ "jis_with_utf8_footer", B("\x1b$BF|\x1b(B\n-- 日本"), "utf-8", "日\n-- 日本",
+	  "ISO-2022-JP", 0 },
+	{ "sjis_declared_ext_and_backslash", B("\x87\x40\\~\x93\xfa"), "Shift_JIS", "①\\~日", "CP932",
+	  0 },
+	{ "sjis_unassigned_double_one_fffd", B("\x93\xfa\x85\x40\x96\x7b"), "shift-jis",
+	  "日\uFFFD本", "CP932", 1 },
+	{ "sjis_invalid_byte_rest_kept", B("\x93\xfa\xff\x96\x7b" "abc"), "sjis", "日\uFFFD本abc",
+	  "CP932", 1 },
+	{ "eucjp_declared", B("\xc6\xfc\xcb\xdc\xb8\xec\xad\xa1"), "EUC-JP", "日本語①", "EUC-JP-MS",
+	  0 },
+	{ "utf8_declared", B("日本語 ok"), "UTF-8", "日本語 ok", "UTF-8", 0 },
+	{ "utf8_bom_dropped", B("\xef\xbb\xbf日本"), NULL, "日本", "UTF-8", 0 },
+	{ "utf8_lang_suffix", B("日本"), "utf-8*ja", "日本", "UTF-8", 0 },
+	{ "undeclared_cp932", B("\x8c\x8f\x96\xbc\x83\x65\x83\x58\x83\x67"), NULL, "件名テスト",
+	  "CP932", 0 },
+	{ "undeclared_halfwidth_cp932", B("\xb6\xc0\xb6\xc5"), NULL, "ｶﾀｶﾅ", "CP932", 0 },
+	{ "undeclared_eucjp_hiragana", B("\xa4\xa2\xa4\xa4\xa4\xa6"), NULL, "あいう", "EUC-JP-MS",
+	  0 },
+	{ "undeclared_utf8", B("日本語"), "", "日本語", "UTF-8", 0 },
+	{ "utf8_label_jis_content", B("\x1b$BF|K\\8l\x1b(B"), "UTF-8", "日本語", "ISO-2022-JP", 0 },
+	{ "us_ascii_label_cp932_content", B("\x93\xfa\x96\x7b"), "us-ascii", "日本", "CP932", 0 },
+	{ "jis_label_raw_utf8", B("日本"), "ISO-2022-JP", "日本", "UTF-8", 0 },
+	{ "utf8_label_cp932_content", B("\x8c\x8f\x96\xbc"), "utf-8", "件名", "CP932", 0 },
+	{ "latin1_label_utf8_content", B("日本語"), "iso-8859-1", "日本語", "UTF-8", 0 },
+	{ "latin1_declared", B("caf\xe9"), "ISO-8859-1", "café", "ISO-8859-1", 0 },
+	{ "unknown_label_utf8", B("日本語"), "x-bogus-charset", "日本語", "UTF-8", 0 },
+	{ "unknown_label_cp932", B("\x93\xfa\x96\x7b"), "x-bogus-charset", "日本", "CP932", 0 },
+	{ "translit_in_label_ignored", B("\x93\xfa"), "UTF-8//TRANSLIT", "日", "CP932", 0 },
+	{ "invalid_utf8_counted", B("abc\xff" "def"), "UTF-8", "abc\uFFFDdef", "UTF-8", 1 },
+	{ "nul_byte_replaced", B("a\0b"), NULL, "a\uFFFDb", "US-ASCII", 1 },
+	{ "nul_from_utf16", B("A\0\0\0B\0"), "UTF-16LE", "A\uFFFDB", "UTF-16LE", 1 },
+	{ "utf16_declared", B("\xe5\x65\x2c\x67"), "utf-16le", "日本", "UTF-16LE", 0 },
+	{ "pure_ascii", B("hello\tworld\n"), "Shift_JIS", "hello\tworld\n", "US-ASCII", 0 },
+	{ "empty", B(""), NULL, "", "US-ASCII", 0 },
+};
+
+static void check_decoded(const char *got, size_t got_len, const char *want)
+{
+	assert_string_equal(got, want);
+	assert_int_equal(got_len, strlen(want));
+	assert_int_equal(strlen(got), got_len); /* no NUL inside */
+	assert_true(utf8_valid(got, got_len));
+}
+
+static void run_decode_case(void **state)
+{
+	const struct decode_case *c = *state;
+	size_t len = 99, rep = 99;
+	const char *used = NULL;
+	char *out = charset_decode(c->in, c->len, c->declared, &len, &used, &rep);
+	check_decoded(out, len, c->want);
+	assert_non_null(used);
+	assert_string_equal(used, c->used);
+	assert_int_equal(rep, c->replaced);
+	free(out);
+}
+
+struct header_case {
+	const char *name;
+	const char *in;
+	const char *want;
+	size_t replaced;
+};
+
+static const struct header_case header_cases[] = {
+	{ "b_utf8", "=?UTF-8?B?5pel5pys6Kqe?=", "日本語", 0 },
+	{ "q_latin1_underscore", "=?iso-8859-1?q?caf=E9_au_lait?=", "café au lait", 0 },
+	{ "b_iso2022jp_cp932_ext", "=?ISO-2022-JP?B?GyRCLSEtaiFBGyhC?=", "①㈱～", 0 },
+	{ "folded_two_words_joined", "=?UTF-8?B?5pel?=\r\n =?UTF-8?B?5pys?=", "日本", 0 },
+	{ "utf8_char_split_across_words", "=?UTF-8?B?5pc=?= =?utf-8?b?peacrA==?=", "日本", 0 },
+	{ "jis_words_joined", "=?ISO-2022-JP?B?GyRCRnwbKEI=?=\n\t=?iso-2022-jp?B?GyRCS1wbKEI=?=",
+	  "日本", 0 },
+	{ "mixed_text_and_words", "Re: =?UTF-8?B?5pel5pys?= [MD-2024-00001] =?UTF-8?Q?=E8=AA=9E?= end",
+	  "Re: 日本 [MD-2024-00001] 語 end", 0 },
+	{ "word_then_text_no_space", "=?UTF-8?Q?a?=b", "ab", 0 },
+	{ "different_charsets_adjacent", "=?UTF-8?B?5pel?= =?ISO-8859-1?Q?caf=E9?=", "日café", 0 },
+	{ "unknown_charset_sniffed", "=?x-unknown?B?5pel5pys?=", "日本", 0 },
+	{ "unknown_charset_cp932_bytes", "=?x-unknown?B?jI+WvA==?=", "件名", 0 },
+	{ "shift_jis_word", "=?shift_jis?B?h0Bc?=", "①\\", 0 },
+	{ "lang_suffix", "=?UTF-8*ja?Q?=E6=97=A5?=", "日", 0 },
+	{ "malformed_encoding_literal", "=?UTF-8?X?abc?= ok", "=?UTF-8?X?abc?= ok", 0 },
+	{ "unterminated_word_literal", "x =?UTF-8?B?5pel", "x =?UTF-8?B?5pel", 0 },
+	{ "broken_word_does_not_swallow_next", "=?UTF-8?Q?a b =?UTF-8?Q?c?=",
+	  "=?UTF-8?Q?a b c", 0 },
+	{ "invalid_byte_in_word", "=?UTF-8?B?/w==?= tail", "\uFFFD tail", 1 },
+	{ "raw_sjis_subject", "\x8c\x8f\x96\xbc: test", "件名: test", 0 },
+	{ "raw_jis_subject", "\x1b$BF|\x1b(B!", "日!", 0 },
+	{ "plain_folded", "hello\r\n world", "hello world", 0 },
+	{ "empty", "", "", 0 },
+};
+
+static void run_header_case(void **state)
+{
+	const struct header_case *c = *state;
+	size_t rep = 99;
+	char *out = charset_decode_header(c->in, strlen(c->in), &rep);
+	check_decoded(out, strlen(out), c->want);
+	assert_int_equal(rep, c->replaced);
+	free(out);
+}
+
+static void test_null_input(void **state)
+{
+	(void)state;
+	size_t len = 1, rep = 1;
+	const char *used = NULL;
+	char *out = charset_decode(NULL, 5, NULL, &len, &used, &rep);
+	check_decoded(out, len, "");
+	assert_int_equal(rep, 0);
+	free(out);
+	out = charset_decode_header(NULL, 3, NULL);
+	assert_string_equal(out, "");
+	free(out);
+	out = charset_decode(B("x"), NULL, NULL, NULL, NULL); /* all outputs optional */
+	assert_string_equal(out, "x");
+	free(out);
+}
+
+/* a long CP932 body: the cached path must decode it whole, every time */
+static void test_long_body_repeated(void **state)
+{
+	(void)state;
+	strbuf in = STRBUF_INIT, want = STRBUF_INIT;
+	for (int i = 0; i < 2000; i++) {
+		sb_add(&in, B("\x87\x40\x8c\x8f\x96\xbc\\\r\n"));
+		sb_adds(&want, "①件名\\\r\n");
+	}
+	for (int round = 0; round < 3; round++) {
+		size_t len, rep;
+		const char *used;
+		char *out = charset_decode(in.s, in.len, "windows-31j", &len, &used, &rep);
+		check_decoded(out, len, want.s);
+		assert_string_equal(used, "CP932");
+		assert_int_equal(rep, 0);
+		free(out);
+	}
+	sb_free(&in);
+	sb_free(&want);
+}
+
+/* many different labels evict cache slots without leaking or breaking decoding */
+static void test_many_labels(void **state)
+{
+	(void)state;
+	static const char *labels[] = { "iso-8859-1", "iso-8859-2", "iso-8859-5", "iso-8859-7",
+					"iso-8859-9", "iso-8859-15", "windows-1250", "windows-1251",
+					"windows-1252", "koi8-r", "koi8-u", "cp437", "cp850",
+					"tis-620", "euc-kr", "big5", "gbk", "gb18030", "x-nope-1",
+					"x-nope-2" };
+	for (int round = 0; round < 2; round++) {
+		for (size_t i = 0; i < ARRAY_LEN(labels); i++) {
+			size_t len, rep;
+			const char *used;
+			char *out = charset_decode(B("A\xe9\x93\xfa"), labels[i], &len, &used, &rep);
+			assert_true(utf8_valid(out, len));
+			assert_int_equal(strlen(out), len);
+			assert_non_null(used);
+			free(out);
+		}
+	}
+	char *out = charset_decode(B("\x93\xfa"), "Shift_JIS", NULL, NULL, NULL);
+	assert_string_equal(out, "日");
+	free(out);
+}
+
+static char *etpan_phrase(const char *s)
+{
+	size_t idx = 0;
+	char *res = NULL;
+	int r = mailmime_encoded_phrase_parse("utf-8", s, strlen(s), &idx, "utf-8", &res);
+	assert_int_equal(r, MAILIMF_NO_ERROR);
+	assert_non_null(res);
+	return res;
+}
+
+static void test_etpan_hook(void **state)
+{
+	(void)state;
+	charset_hook_etpan();
+	char *res = etpan_phrase("=?ISO-2022-JP?B?GyRCLSEtaiFBGyhC?= =?ISO-2022-JP?B?GyRCRnwbKEI=?=");
+	assert_string_equal(res, "①㈱～日");
+	free(res);
+	res = etpan_phrase("=?Shift_JIS?B?h0Bc?=");
+	assert_string_equal(res, "①\\");
+	free(res);
+	res = etpan_phrase("=?x-unknown?B?5pel5pys?=");
+	assert_string_equal(res, "日本");
+	free(res);
+}
+
+static int teardown_all(void **state)
+{
+	(void)state;
+	charset_cleanup();
+	return 0;
+}
+
+int main(void)
+{
+	enum { N_DEC = ARRAY_LEN(decode_cases), N_HDR = ARRAY_LEN(header_cases) };
+	struct CMUnitTest tests[N_DEC + N_HDR + 4];
+	char names[N_DEC + N_HDR][80];
+	size_t n = 0;
+	memset(tests, 0, sizeof tests);
+	for (size_t i = 0; i < N_DEC; i++, n++) {
+		snprintf(names[n], sizeof names[n], "decode/%s", decode_cases[i].name);
+		tests[n].name = names[n];
+		tests[n].test_func = run_decode_case;
+		tests[n].initial_state = (void *)&decode_cases[i];
+	}
+	for (size_t i = 0; i < N_HDR; i++, n++) {
+		snprintf(names[n], sizeof names[n], "header/%s", header_cases[i].name);
+		tests[n].name = names[n];
+		tests[n].test_func = run_header_case;
+		tests[n].initial_state = (void *)&header_cases[i];
+	}
+	const struct CMUnitTest fixed[] = {
+		cmocka_unit_test(test_null_input),
+		cmocka_unit_test(test_long_body_repeated),
+		cmocka_unit_test(test_many_labels),
+		cmocka_unit_test(test_etpan_hook),
+	};
+	for (size_t i = 0; i < ARRAY_LEN(fixed); i++)
+		tests[n++] = fixed[i];
+	return _cmocka_run_group_tests("charset", tests, n, NULL, teardown_all);
+}
