@@ -74,16 +74,16 @@ build/gen/vocab_default.c: config/vocabulary.yaml tests/tools/embed.py
 
 build/obj/gen/%.o: build/gen/%.c
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) $(HARDEN) $(CFLAGS) -c -o $@ $<
+	@echo "CC $<"; $(CC) $(BASE_CFLAGS) $(HARDEN) $(CFLAGS) -c -o $@ $<
 build/obj/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) $(HARDEN) $(CFLAGS) -c -o $@ $<
+	@echo "CC $<"; $(CC) $(BASE_CFLAGS) $(HARDEN) $(CFLAGS) -c -o $@ $<
 build/san/obj/gen/%.o: build/gen/%.c
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) -O1 -g $(SAN) -c -o $@ $<
+	@echo "CC(san) $<"; $(CC) $(BASE_CFLAGS) -O1 -g $(SAN) -c -o $@ $<
 build/san/obj/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) -O1 -g $(SAN) -c -o $@ $<
+	@echo "CC(san) $<"; $(CC) $(BASE_CFLAGS) -O1 -g $(SAN) -c -o $@ $<
 
 build/defectd: build/obj/daemon/main.o $(OBJ)
 	$(CC) $(LDHARDEN) -o $@ $^ $(PKG_LIBS)

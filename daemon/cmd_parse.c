@@ -151,7 +151,7 @@ int cmd_parse(int argc, char **argv)
 	setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
 
 	worker_opts wo = { conf->v, conf->limits, conf->parser_timeout, conf->parser_window,
-			   conf->parser_memory_mb };
+			   conf->parser_memory_mb, NULL };
 	char *err = NULL;
 	worker *w = worker_new(&wo, &err);
 	if (!w) {

@@ -16,12 +16,16 @@
 
 typedef struct worker worker;
 
+struct worker_opts;
 typedef struct worker_opts {
 	const vocab *v;			/* borrowed: must outlive the worker */
 	parse_limits limits;
 	unsigned timeout_seconds;	/* one message; 0 = 60 */
 	size_t window;			/* messages in flight; 0 = 64 */
 	size_t max_memory_mb;		/* RLIMIT_AS of the child; 0 = 2048 (not under ASan) */
+	/* what the child runs on each message (NULL: message_parse + result_to_json);
+	 * returns JSON, caller frees.  Tests use it to crash or hang the child. */
+	char *(*parse_fn)(const char *bytes, size_t len, const struct worker_opts *o);
 } worker_opts;
 
 /* Called for each answer, in submission order.  `json` is borrowed. */

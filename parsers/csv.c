@@ -109,6 +109,12 @@ static char *utf16_to_utf8(const unsigned char *s, size_t len, bool big_endian, 
 	return sb_steal(&b);
 }
 
+static bool is_utf16(const char *bytes, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)bytes;
+	return len >= 2 && ((u[0] == 0xFF && u[1] == 0xFE) || (u[0] == 0xFE && u[1] == 0xFF));
+}
+
 /*
  * The bytes as UTF-8.  Returns a pointer into `bytes` (when they already are UTF-8) or
  * a new buffer stored in *owned (caller frees).  *replaced counts undecodable bytes.
@@ -122,7 +128,7 @@ static const char *to_utf8(const char *bytes, size_t len, size_t *out_len, char 
 	if (len >= 3 && u[0] == 0xEF && u[1] == 0xBB && u[2] == 0xBF) {
 		bytes += 3;
 		len -= 3;
-	} else if (len >= 2 && ((u[0] == 0xFF && u[1] == 0xFE) || (u[0] == 0xFE && u[1] == 0xFF))) {
+	} else if (is_utf16(bytes, len)) {
 		*owned = utf16_to_utf8(u, len, u[0] == 0xFE, out_len, replaced);
 		return *owned;
 	}
@@ -176,9 +182,23 @@ int csv_read(const char *bytes, size_t len, size_t max_rows, grid *out, char **e
 	struct csv_parser p;
 	csv_state st = { out, max_rows, 0, false, false, STRBUF_INIT };
 	bool inited = false;
+	const char *text;
 
 	*err = NULL;
-	const char *text = to_utf8(bytes ? bytes : "", bytes ? len : 0, &n, &owned, &replaced);
+	if (!bytes) {
+		bytes = "";
+		len = 0;
+	}
+	if (!is_utf16(bytes, len)) {
+		while (len && bytes[len - 1] == '\0') /* padding some exporters leave behind */
+			len--;
+		if (memchr(bytes, '\0', len)) {
+			/* a spreadsheet or archive that only calls itself CSV */
+			*err = xstrdup("not a CSV file: binary data");
+			goto out;
+		}
+	}
+	text = to_utf8(bytes, len, &n, &owned, &replaced);
 	if (replaced && warnings)
 		sl_pushf(warnings, "attachment: %zu bytes could not be decoded", replaced);
 

@@ -316,12 +316,26 @@ static bool is_mso_tab(const xmlNode *n)
 	return false;
 }
 
+/* libxml2 reads Outlook's <o:p> as <p>: a <p> inside a <p> (through a few inline
+ * elements such as <span>) is one, and inline */
+static bool is_office_p(const xmlNode *n)
+{
+	if (strcmp((const char *)n->name, "p") != 0)
+		return false;
+	const xmlNode *a = n->parent;
+	for (int i = 0; i < 8 && a && a->type == XML_ELEMENT_NODE && a->name; i++, a = a->parent) {
+		if (strcmp((const char *)a->name, "p") == 0)
+			return true;
+		if (kind_of((const char *)a->name) != K_INLINE)
+			return false;
+	}
+	return false;
+}
+
 static enum kind element_kind(const xmlNode *n)
 {
 	enum kind k = kind_of((const char *)n->name);
-	/* libxml2 reads Outlook's <o:p> as <p>; a <p> cannot hold a <p>, so this is one */
-	if (k == K_PARA && n->parent && n->parent->type == XML_ELEMENT_NODE &&
-	    strcmp((const char *)n->name, "p") == 0 && strcmp((const char *)n->parent->name, "p") == 0)
+	if (k == K_PARA && is_office_p(n))
 		k = K_INLINE;
 	return k;
 }

@@ -17,7 +17,7 @@
 
 #include <ctype.h>
 #include <locale.h>
-#include <math.h>
+#include <math.h> /* isfinite only: no -lm needed */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -143,6 +143,7 @@ typedef struct member_in {
 	xlsx_ctx *x;
 	zip_file_t *zf;
 	bool over_budget;
+	bool damaged; /* inflate or CRC error */
 } member_in;
 
 static void set_budget_err(xlsx_ctx *x)
@@ -156,8 +157,10 @@ static int member_read(void *arg, char *buf, int len)
 {
 	member_in *m = arg;
 	zip_int64_t n = zip_fread(m->zf, buf, (zip_uint64_t)len);
-	if (n < 0)
+	if (n < 0) {
+		m->damaged = true;
 		return -1;
+	}
 	if ((size_t)n > m->x->budget - m->x->used) {
 		m->over_budget = true;
 		return -1;
@@ -173,7 +176,7 @@ static int member_read(void *arg, char *buf, int len)
 static int member_parse(xlsx_ctx *x, const char *name, node_fn fn, void *state)
 {
 	int rc = -1, ret;
-	member_in m = { x, NULL, false };
+	member_in m = { x, NULL, false, false };
 	xmlTextReaderPtr r = NULL;
 	zip_stat_t st;
 
@@ -208,9 +211,11 @@ static int member_parse(xlsx_ctx *x, const char *name, node_fn fn, void *state)
 	while ((ret = xmlTextReaderRead(r)) == 1)
 		if (fn(x, r, state) != 0)
 			goto out; /* fn set x->err */
-	if (ret < 0 || m.over_budget) {
+	if (ret < 0 || m.over_budget || m.damaged) {
 		if (m.over_budget)
 			set_budget_err(x);
+		else if (m.damaged)
+			x->err = xasprintf("XLSX: %s is damaged: %s", name, zip_file_strerror(m.zf));
 		else
 			x->err = xasprintf("XLSX: %s is not well-formed XML", name);
 		goto out;
@@ -623,8 +628,8 @@ static bool format_serial(double v, bool date1904, enum num_kind kind, strbuf *o
 {
 	if (!(v >= 0 && v < 2958466.0))
 		return false;
-	long long days = (long long)floor(v);
-	long long secs = llround((v - (double)days) * 86400.0);
+	long long days = (long long)v; /* v >= 0: truncation is floor */
+	long long secs = (long long)((v - (double)days) * 86400.0 + 0.5);
 	if (secs >= 86400) {
 		days++;
 		secs -= 86400;
@@ -658,7 +663,8 @@ static void format_number(double v, strbuf *out)
 	char buf[64];
 	if (v == 0)
 		v = 0; /* no "-0" */
-	if (v == floor(v) && fabs(v) >= 1e15 && fabs(v) < 9007199254740992.0)
+	double a = v < 0 ? -v : v;
+	if (a >= 1e15 && a < 9007199254740992.0 && v == (double)(long long)v)
 		snprintf(buf, sizeof buf, "%.0f", v);
 	else
 		snprintf(buf, sizeof buf, "%.15g", v);
@@ -940,7 +946,7 @@ int xlsx_read(const char *bytes, size_t len, size_t max_rows, size_t max_unzippe
 	x.za = zip_open_from_source(src, ZIP_RDONLY, &ze);
 	if (!x.za) {
 		zip_source_free(src);
-		x.err = xasprintf("not an XLSX file (not a zip archive: %s)", zip_error_strerror(&ze));
+		x.err = xasprintf("not an XLSX file: %s", zip_error_strerror(&ze));
 		goto out;
 	}
 	/* numbers in the XML always use '.', whatever the process locale says */

@@ -169,10 +169,12 @@ def header_value(text, charset="ISO-2022-JP", enc="B", chunk=None):
     return "\n ".join(encode_words(text, charset, enc, chunk))
 
 
-def split_utf8_words(text, cut):
-    """Two UTF-8 B words whose border falls at byte offset `cut`, inside a character."""
+def split_utf8_words(text, cuts):
+    """UTF-8 B words cut at the given byte offsets — which may fall inside a character
+    (as some mailers do; RFC 2047 forbids it, decoders must join the words first)."""
     raw = text.encode("utf-8")
-    return [_ew("UTF-8", "B", raw[:cut]), _ew("UTF-8", "B", raw[cut:])]
+    bounds = [0] + list(cuts) + [len(raw)]
+    return [_ew("UTF-8", "B", raw[a:b]) for a, b in zip(bounds, bounds[1:])]
 
 
 def address(name, addr, charset="ISO-2022-JP"):

@@ -208,8 +208,11 @@ do_stop() {
 	local pid
 	pid=$(master_pid)
 	pid_alive "$pid" || return 0
-	doveadm -c "$CONF" stop >/dev/null 2>&1 || kill -TERM "$pid" 2>/dev/null || true
-	# doveadm returns at once; wait so that a restart can bind the same ports.
+	# This is what `doveadm -c DIR/dovecot.conf stop` does, but doveadm then waits until the
+	# master's pid is reaped, which here can take seconds after it has exited (zombie).
+	kill -TERM "$pid" 2>/dev/null || true
+	# Wait for the master to exit (about 1 s: it pauses for its children), so that a
+	# following start can bind the same ports.
 	wait_gone "$pid" 15
 }
 

@@ -46,6 +46,7 @@ static const struct decode_case decode_cases[] = {
 	  "ISO-2022-JP", 1 },
 	{ "jis_odd_byte_rest_kept", B("\x1b$BF|K\x1b(Bxyz"), "ISO-2022-JP", "日\uFFFDxyz",
 	  "ISO-2022-JP", 1 },
+	{ "jis_only_shifts_empty_output", B("\x0e\x0f"), "ISO-2022-JP", "", "ISO-2022-JP", 0 },
 	{ "jis_x0212", B("\x1b$(D0!\x1b(B"), "ISO-2022-JP-1", "丂", "ISO-2022-JP", 0 },
 	{ "jis2_gb2312_via_glibc", B("\x1b$A\x43\x47\x1b(B"), "ISO-2022-JP-2", "们", "ISO-2022-JP-2",
 	  0 },

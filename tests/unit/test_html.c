@@ -77,6 +77,16 @@ static void test_outlook_paragraphs(void **state)
 	       "お世話になっております。\n\n起票日：R8.8.28\n品番：AB-123\n\n以上");
 }
 
+static void test_outlook_office_p_in_span(void **state)
+{
+	(void)state;
+	/* <o:p> inside a <span> is still inline: no line break inside the paragraph */
+	expect("<p class=MsoNormal><span lang=EN-US>品番<o:p></o:p></span><span>：AB-123</span></p>"
+	       "<p class=MsoNormal><span lang=EN-US><o:p>&nbsp;</o:p></span></p>"
+	       "<p class=MsoNormal><span>以上<o:p></o:p></span></p>",
+	       "品番：AB-123\n\n以上");
+}
+
 static void test_outlook_tab_span(void **state)
 {
 	(void)state;
@@ -373,6 +383,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_outlook_paragraphs),
+		cmocka_unit_test(test_outlook_office_p_in_span),
 		cmocka_unit_test(test_outlook_tab_span),
 		cmocka_unit_test(test_gmail_divs),
 		cmocka_unit_test(test_blank_paragraphs),
