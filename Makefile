@@ -43,12 +43,13 @@ else
 endif
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(filter-out cmocka,$(PKGS)) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(filter-out cmocka,$(PKGS)) 2>/dev/null) -lcsv -lm
+# libetpan's .pc asks for -specs=no-pie-link.specs: we link PIE, so drop it
+PKG_LIBS   := $(filter-out -specs=%,$(shell pkg-config --libs $(filter-out cmocka,$(PKGS)) 2>/dev/null)) -lcsv -lm
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 
 WARN := -std=c11 -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes \
 	-Wno-unused-parameter $(WERROR)
-BASE_CFLAGS := $(WARN) -D_GNU_SOURCE -Iparsers -Idaemon -Ibuild/gen $(PKG_CFLAGS) -MMD -MP
+BASE_CFLAGS := $(WARN) -D_GNU_SOURCE -iquote parsers -iquote daemon -iquote build/gen $(PKG_CFLAGS) -MMD -MP
 HARDEN   := -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE
 CFLAGS   ?= -O2 -g
 SAN      := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -86,15 +87,15 @@ build/san/obj/%.o: %.c
 	@echo "CC(san) $<"; $(CC) $(BASE_CFLAGS) -O1 -g $(SAN) -c -o $@ $<
 
 build/defectd: build/obj/daemon/main.o $(OBJ)
-	$(CC) $(LDHARDEN) -o $@ $^ $(PKG_LIBS)
+	@echo "LD $@"; $(CC) $(LDHARDEN) -o $@ $^ $(PKG_LIBS)
 build/defectctl: build/defectd
 	ln -sf defectd $@
 build/san/defectd: build/san/obj/daemon/main.o $(SAN_OBJ)
-	$(CC) $(SAN) -o $@ $^ $(PKG_LIBS)
+	@echo "LD $@"; $(CC) $(SAN) -o $@ $^ $(PKG_LIBS)
 
 build/san/tests/%: build/san/obj/tests/unit/%.o $(SAN_OBJ)
 	@mkdir -p $(@D)
-	$(CC) $(SAN) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS)
+	@echo "LD $@"; $(CC) $(SAN) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS)
 
 # ---- tests ---------------------------------------------------------------
 unit: $(UNIT_BIN)
@@ -111,7 +112,7 @@ integration: all
 
 # ---- fuzzing (clang + libFuzzer) -----------------------------------------
 FUZZ_CC := clang
-FUZZ_FLAGS := -std=c11 -g -O1 -D_GNU_SOURCE -Iparsers -Ibuild/gen $(PKG_CFLAGS) \
+FUZZ_FLAGS := -std=c11 -g -O1 -D_GNU_SOURCE -iquote parsers -iquote build/gen $(PKG_CFLAGS) \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 build/fuzz/fuzz_parse: tests/fuzz/fuzz_parse.c $(PARSER_SRC) $(GEN_SRC)
 	@mkdir -p $(@D)

@@ -50,8 +50,8 @@ source *source_open(const mailbox_conf *mb, char **err)
 		name = NULL;
 		goto out;
 	}
-	*err = xasprintf("mailbox url must start with imaps://, imap://, maildir: or mbox: (got '%.16s…')",
-			 mb->url);
+	/* the URL is not quoted back: a mistyped one might carry a password */
+	*err = xstrdup("mailbox url must start with imaps://, imap://, maildir: or mbox:");
 out:
 	free(name);
 	if (!s && !*err)
@@ -124,18 +124,16 @@ void source_disconnect(source *s)
 
 void source_close(source *s)
 {
-	if (!s)
-		return;
-	s->ops->close(s->impl);
-	free(s->name);
-	free(s);
+	if (s) {
+		s->ops->close(s->impl);
+		free(s->name);
+		free(s);
+	}
 }
 
 void source_items_free(source_item *items, size_t n)
 {
-	if (!items)
-		return;
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; items && i < n; i++)
 		free(items[i].key);
 	free(items);
 }
@@ -147,23 +145,19 @@ const char *source_name(const source *s)
 
 /* ---- helpers for the implementations ------------------------------------ */
 
+/* where key is, or where it would go */
 static size_t keyset_pos(const source_keyset *ks, const char *key, bool *found)
 {
 	size_t lo = 0, hi = ks->n;
 
-	*found = false;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(ks->v[mid], key);
-		if (c == 0) {
-			*found = true;
-			return mid;
-		}
-		if (c < 0)
+		if (strcmp(ks->v[mid], key) < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
+	*found = lo < ks->n && !strcmp(ks->v[lo], key);
 	return lo;
 }
 
@@ -207,9 +201,8 @@ void source_items_sort_by_key(source_item *items, size_t *n)
 {
 	size_t out = 0;
 
-	if (*n == 0)
-		return;
-	qsort(items, *n, sizeof *items, item_key_cmp);
+	if (*n > 1)
+		qsort(items, *n, sizeof *items, item_key_cmp);
 	for (size_t i = 0; i < *n; i++) {
 		if (out && !strcmp(items[out - 1].key, items[i].key)) {
 			free(items[i].key);

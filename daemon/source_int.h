@@ -56,7 +56,7 @@ bool source_keyset_has(const source_keyset *ks, const char *key);
 void source_keyset_add(source_keyset *ks, const char *key);
 void source_keyset_free(source_keyset *ks);
 
-/* sort items by key (strcmp) and drop duplicate keys (keeps the first); updates *n */
+/* sort items by key (strcmp) and drop duplicate keys (keeps one); updates *n */
 void source_items_sort_by_key(source_item *items, size_t *n);
 
 #endif

@@ -15,7 +15,7 @@
  * <csv.h> would find this module's own header.  The Makefile already requires libcsv at
  * /usr/include/csv.h (Debian's libcsv-dev has no pkg-config file).
  */
-#include "/usr/include/csv.h"
+#include <csv.h>
 
 #include <stdbool.h>
 #include <stdint.h>

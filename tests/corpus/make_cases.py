@@ -983,3 +983,1254 @@ def _c311(name):
     h = headers(name, d, "[MD-2026-00036] 修理完了報告", jst(2026, 1, 30, 17, 8), subj_charset="UTF-8")
     return mk.message(h, mk.text_part(body, "UTF-8", cte="8bit")), \
         [R("repair_report", fl1 + fl2, "MD-2026-00036")]
+
+
+# =========================================================================== 4xx quoted, forwarded, signatures
+def lines_of(*chunks):
+    out = []
+    for c in chunks:
+        out += c if isinstance(c, list) else [c]
+    return "\n".join(out) + "\n"
+
+
+@case("401-reply-quoted-gt-lines")
+def _c401(name):
+    """A dealer answers a reminder inline: quoted '>' lines carry the same labels with other
+    values (and the placeholders) and must be ignored; only the dealer's lines count."""
+    d = D1
+    fl1 = [F("product_model", "型式", "TC-6K-01"),
+           F("serial_no", "製造番号", "T6K2310A50231"),
+           F("occurred_date", "発生日", "2026/1/9"),
+           F("defect_type", "不具合区分", "充電不可", "NO_CHARGE")]
+    fl2 = [F("symptom", "症状", "充電ケーブルを接続しても充電が始まらない。")]
+    body = lines_of("品質管理グループ", "高田様", "", "いつもお世話になっております。",
+                    "静岡トヨタ 浜松店の山本です。", "", "ご依頼の件、下記の通り回答いたします。", "",
+                    "> 【ご入力のお願い】[MD-2026-00012]", "> 以下の項目が未入力または確認が必要です。",
+                    "> 型式：TC-3K-02", "> 製造番号：（未入力）", "> 発生日：（未入力）", "> 不具合区分：（未入力）",
+                    "", render(fl1), "", "> 症状：充電できない", "> 上記で相違ないかご確認ください。", "",
+                    render(fl2), "", "以上、よろしくお願いいたします。", "", signature(d))
+    h = headers(name, d, "Re: 【ご入力のお願い】[MD-2026-00012] 市場不具合 未入力項目のご確認",
+                jst(2026, 1, 20, 13, 44))
+    return mk.message(h, mk.text_part(body, "ISO-2022-JP")), \
+        [R("defect_report", fl1 + fl2, "MD-2026-00012")]
+
+
+ORIG_QA_REPAIR = ["トヨタカローラ埼玉 川口店", "小林様", "", "お世話になっております。品質管理グループの高田です。",
+                  "下記の不具合について、修理完了報告が未着です。", "ご返信にて下記項目をご記入ください。", "",
+                  "型式：V2H-P1", "製造番号：HVP2402B10457", "修理完了日：（ご記入ください）",
+                  "修理内容：（ご記入ください）", "交換部品：（ご記入ください）", "作業者：（ご記入ください）",
+                  "部品返却：不要", "", "以上、よろしくお願いいたします。"]
+
+
+@case("402-reply-outlook-original-message")
+def _c402(name):
+    """RE: … with an Outlook '-----Original Message-----' block: the original below it (not
+    '>'-quoted) holds labels with other values and is ignored because the subject is a reply."""
+    d = D2
+    fl = repair_fields("HVP2402B10457", ("2026/1/30", None),
+                       "コネクタ付きケーブルASSYを交換し、充放電の動作確認を実施。", "HK-CBL-0610",
+                       "埼玉中央電設 吉川", ("あり", True))
+    body = lines_of("品質管理グループ 高田様", "", "お世話になっております。", "トヨタカローラ埼玉 川口店の小林です。", "",
+                    "ご連絡が遅くなり申し訳ございません。", "修理が完了しましたので、下記の通りご報告いたします。", "",
+                    render(fl), "", "以上、よろしくお願いいたします。", "",
+                    "トヨタカローラ埼玉 川口店", "サービス課 小林 真一", "TEL：048-251-7710", "",
+                    "-----Original Message-----", "From: 品質管理グループ <ev-quality@example.co.jp>",
+                    "Sent: Wednesday, January 28, 2026 9:00 AM", "To: kobayashi@kawaguchi.corolla-saitama.example.jp",
+                    "Subject: [MD-2026-00014] 修理完了報告のお願い", "", ORIG_QA_REPAIR)
+    h = headers(name, d, "RE: [MD-2026-00014] 修理完了報告のお願い", jst(2026, 1, 30, 18, 2))
+    return mk.message(h, mk.text_part(body, "ISO-2022-JP")), [R("repair_report", fl, "MD-2026-00014")]
+
+
+@case("403-reply-outlook-underscore-from-block")
+def _c403(name):
+    """RE: … with Outlook's '________________________________' + From:/Sent:/To:/Subject:
+    block; the original below holds other destination and carrier values: ignored."""
+    d = D3
+    fl = [F("serial_no", "製造番号", "T6S2408A44107"),
+          F("shipped_date", "発送日", "2026/2/2"),
+          F("carrier", "運送会社", "佐川急便", "SAGAWA"),
+          F("tracking_no", "伝票番号", "3601-4478-2301")]
+    body = lines_of("品質管理グループ 高田様", "", "お世話になっております。", "藤沢店の石川です。", "",
+                    "ご依頼の不具合品、本日発送いたしました。", "", render(fl), "",
+                    "よろしくお願いいたします。", "", "_" * 32,
+                    "From: 品質管理グループ <ev-quality@example.co.jp>", "Sent: Friday, January 30, 2026 10:15",
+                    "To: 石川 美穂 <m-ishikawa@fujisawa.tm-kanagawa.example.jp>",
+                    "Subject: [MD-2026-00015] 不具合品返却のお願い", "", "石川様", "",
+                    "修理完了報告ありがとうございました。", "不具合品の返却を下記の通りお願いいたします。", "",
+                    "送付先：東海電装株式会社 品質保証部 解析センター", "運送会社：ヤマト運輸（着払い）", "",
+                    "よろしくお願いいたします。")
+    h = headers(name, d, "RE: [MD-2026-00015] 不具合品発送のご連絡", jst(2026, 2, 2, 15, 31))
+    return mk.message(h, mk.text_part(body, "ISO-2022-JP")), [R("shipment_notice", fl, "MD-2026-00015")]
+
+
+@case("404-reply-on-wrote")
+def _c404(name):
+    """Re: … with an 'On …, … wrote:' header followed by the original, unquoted: ignored."""
+    d = D4
+    fl = [F("error_code", "エラーコード", "E-21"),
+          F("install_date", "設置日", "2025/10/4"),
+          F("installer", "施工会社", "有限会社倉敷設備")]
+    body = lines_of("高田様", "", "お世話になっております。岡山トヨペット 倉敷店の森です。", "",
+                    "ご質問の件、確認しましたので回答いたします。", "", render(fl), "",
+                    "以上です。よろしくお願いいたします。", "",
+                    "On Thu, 29 Jan 2026 at 10:02, 品質管理グループ <ev-quality@example.co.jp> wrote:",
+                    "森様", "", "お世話になっております。品質管理グループです。",
+                    "先日ご報告いただいた下記の件、追加で確認させてください。", "",
+                    "型式：WB-6K-A", "製造番号：MWB2403A55120", "エラーコード：（表示内容をご記入ください）",
+                    "設置日：（ご記入ください）", "", "よろしくお願いいたします。")
+    h = headers(name, d, "Re: [MD-2026-00016] 市場不具合 追加情報のお願い", jst(2026, 1, 29, 16, 48),
+                subj_charset="UTF-8", mailer="Mozilla Thunderbird 115.6")
+    return mk.message(h, mk.text_part(body, "UTF-8", cte="8bit")), [R("defect_report", fl, "MD-2026-00016")]
+
+
+@case("405-reply-japanese-no-message")
+def _c405(name):
+    """Re: … with a Japanese '…のメッセージ:' reply header; the dealer's own earlier report
+    follows unquoted (with the wrong serial) and is ignored."""
+    d = D5
+    fl = [F("serial_no", "製造番号", "T3K2406A72251"),
+          F("occurred_date", "発生日", "2026/1/14")]
+    orig = ["品質管理グループ 御中", "", "下記の通り市場不具合をご報告いたします。", "",
+            "販売店コード：D0115", "型式：TC-3K-02", "製造番号：T3K2406A72215", "発生日：2026/1/15",
+            "不具合区分：通信不良", "", "以上、よろしくお願いいたします。"]
+    body = lines_of("品質管理グループ 御中", "", "お世話になっております。", "札幌トヨペット 北24条店の佐藤です。", "",
+                    "先ほどの報告に誤りがありましたので、下記の通り訂正いたします。", "", render(fl), "",
+                    "大変失礼いたしました。", "",
+                    "2026/01/16 12:31、佐藤 玲奈 <r-sato@kita24.sapporo-toyopet.example.jp> のメッセージ:", "", orig)
+    h = headers(name, d, "Re: 市場不具合のご報告（札幌トヨペット 北24条店）", jst(2026, 1, 16, 14, 2),
+                subj_charset="UTF-8", mailer="iPhone Mail (21D61)")
+    return mk.message(h, mk.text_part(body, "UTF-8", cte="quoted-printable")), [R("defect_report", fl)]
+
+
+@case("406-forward-fwd-gmail")
+def _c406(name):
+    """Fwd: … with Gmail's '---------- Forwarded message ---------' header: the forwarded
+    report is read (the original sender's '-- ' signature after it is still a signature)."""
+    d = D6
+    fl = defect_block(d, model="TC-6K-01", serial="T6K2407B81145", occurred=("2026/1/26", None),
+                      dtype=("ブレーカー遮断", "BREAKER_TRIP"), symptom="充電開始と同時に専用回路のブレーカーが遮断する。",
+                      installer="株式会社肥後電設", customer="内田 浩二", phone="096-377-4418",
+                      report_date=("2026/1/27", None))
+    orig = letter(d, render(fl), to="品質管理グループ 高田様").rstrip("\n").split("\n")
+    body = lines_of("品質管理G 各位", "", "熊本トヨタ 南店から個人アドレス宛に届いた報告を転送します。",
+                    "登録をお願いします。", "", "---------- Forwarded message ---------",
+                    "From: 松田 翔太 <s-matsuda@minami.kumamoto-toyota.example.jp>",
+                    "Date: 2026年1月27日(火) 18:05", "Subject: 市場不具合のご報告（熊本トヨタ 南店）",
+                    "To: 高田 浩之 <h-takada@example.co.jp>", "", "", orig)
+    h = headers(name, ("高田 浩之", "h-takada@example.co.jp"), "Fwd: 市場不具合のご報告（熊本トヨタ 南店）",
+                jst(2026, 1, 28, 8, 31), subj_charset="UTF-8", mailer="Gmail")
+    return mk.message(h, mk.text_part(body, "UTF-8", cte="base64")), [R("defect_report", fl)]
+
+
+@case("407-forward-fw-outlook-underscore-sashidashinin")
+def _c407(name):
+    """FW: … with Outlook's '________________________________' line followed by a Japanese
+    差出人:/送信日時:/宛先:/件名: block: the separator is part of the forward header, not a
+    signature, and the forwarded repair report is read."""
+    d = D7
+    fl = repair_fields("T6K2402C38866", ("2026/1/29", None), "漏電検出基板を交換し、絶縁抵抗測定で良好を確認。",
+                       "TK-PCB-0112", "北陸電工 山崎", ("不要", False),
+                       labels=dict(repair_date="作業完了日", repair_action="作業内容"))
+    orig = letter(d, render(fl), to="高田様", intro="標記の件、修理が完了しましたのでご報告いたします。",
+                  sep=None).rstrip("\n").split("\n")
+    body = lines_of("関係各位", "", "金沢駅西店より修理完了報告が届きましたので転送します。", "", "_" * 32,
+                    "差出人: 中川 優子 <y-nakagawa@ekinishi.ishikawa-toyota.example.jp>",
+                    "送信日時: 2026年1月29日 16:40", "宛先: 高田 浩之 <h-takada@example.co.jp>",
+                    "件名: [MD-2026-00018] 修理完了報告（金沢駅西店）", "", orig)
+    h = headers(name, ("高田 浩之", "h-takada@example.co.jp"), "FW: [MD-2026-00018] 修理完了報告（金沢駅西店）",
+                jst(2026, 1, 30, 9, 2))
+    return mk.message(h, mk.text_part(body, "ISO-2022-JP")), [R("repair_report", fl, "MD-2026-00018")]
+
+
+@case("408-forward-tensou-thunderbird")
+def _c408(name):
+    """転送: … with Thunderbird's '-------- 転送メッセージ --------' header (件名/日付/差出人/宛先
+    with tabs): the forwarded shipment notice is read."""
+    d = D8
+    fl = [F("serial_no", "製造番号", "T3K2402A61857"),
+          F("shipped_date", "返送日", "2026/1/30"),
+          F("carrier", "宅配業者", "日本郵便", "JPPOST"),
+          F("tracking_no", "お問い合わせ番号", "1234-5678-9012"),
+          F("destination", "返却先", "東海電装株式会社 解析センター")]
+    orig = letter(d, render(fl), to="高田様", intro="不具合品を下記の通り返送いたしました。").rstrip("\n").split("\n")
+    body = lines_of("品質管理G 各位", "", "高松店からの返送連絡です。", "", "-------- 転送メッセージ --------",
+                    "件名: \t[MD-2026-00019] 不具合品返送のご連絡", "日付: \tFri, 30 Jan 2026 11:20:41 +0900",
+                    "差出人: \t岡田 誠 <m-okada@takamatsu.kagawa-toyopet.example.jp>",
+                    "宛先: \t高田 浩之 <h-takada@example.co.jp>", "", "", orig)
+    h = headers(name, ("高田 浩之", "h-takada@example.co.jp"), "転送: [MD-2026-00019] 不具合品返送のご連絡",
+                jst(2026, 1, 30, 13, 15), mailer="Mozilla Thunderbird 115.6")
+    return mk.message(h, mk.text_part(body, "ISO-2022-JP")), [R("shipment_notice", fl, "MD-2026-00019")]
+
+
+def sig_with_labels(d, sep, addr):
+    return [sep, d.name, "%s　%s" % (d.dept, d.person), "担当者：%s" % d.person, "住所：%s" % addr,
+            "電話番号：%s" % d.tel, "FAX：%s" % d.fax, "Mail：%s" % d.mail]
+
+
+@case("410-signature-dashdash-with-labels")
+def _c410(name):
+    """After '-- ' the signature holds label-like lines (担当者：, 住所：, 電話番号：): ignored."""
+    d = D1
+    fl = defect_block(d, model="TC-6K-01S", serial="T6S2409B14420", occurred=("2026/1/28", None),
+                      dtype=("充電できない", "NO_CHARGE"), symptom="車両側で充電エラーとなり充電できない。",
+                      installer="株式会社浜松電設", customer=None, phone=None, report_date=("2026/1/29", None))
+    body = lines_of("品質管理グループ 御中", "", "いつもお世話になっております。", "静岡トヨタ 浜松店の山本です。", "",
+                    "下記の通り市場不具合をご報告いたします。", "", render(fl), "", "以上、よろしくお願いいたします。", "",
+                    sig_with_labels(d, "-- ", "静岡県浜松市中央区佐藤2-25-1"))
+    h = headers(name, d, "市場不具合のご報告（静岡トヨタ 浜松店）", jst(2026, 1, 29, 10, 40))
+    return mk.message(h, mk.text_part(body, "ISO-2022-JP")), [R("defect_report", fl)]
+
+
+@case("411-signature-box-drawing-rule")
+def _c411(name):
+    """Signature after a line of ─ (box drawing) characters, with label-like lines: ignored."""
+    d = D2
+    fl = repair_fields("T6K2406C71153", ("2026/1/31", None), "通信ユニットを交換し、エラーが出ないことを確認。",
+                       "TK-COM-0033", "埼玉中央電設 吉川", ("〇", True))
+    body = lines_of("品質管理グループ 御中", "", "お世話になっております。", "トヨタカローラ埼玉 川口店の小林です。", "",
+                    "修理が完了しましたのでご報告いたします。", "", render(fl), "", "以上、よろしくお願いいたします。", "",
+                    sig_with_labels(d, "─" * 24, "埼玉県川口市本町4-3-2"))
+    h = headers(name, d, "[MD-2026-00037] 修理完了報告", jst(2026, 1, 31, 12, 5))
+    return mk.message(h, mk.text_part(body, "ISO-2022-JP")), [R("repair_report", fl, "MD-2026-00037")]
+
+
+@case("412-signature-equals-rule")
+def _c412(name):
+    """Signature after a line of '=' characters, with label-like lines: ignored."""
+    d = D3
+    fl = [F("serial_no", "製造番号", "T6S2408A44107"),
+          F("shipped_date", "出荷日", "2026/2/3"),
+          F("carrier", "運送会社", "福山通運", "FUKUYAMA"),
+          F("tracking_no", "送り状番号", "7730-2291-5508")]
+    body = lines_of("品質管理グループ 御中", "", "お世話になっております。", "トヨタモビリティ神奈川 藤沢店の石川です。", "",
+                    "不具合品を下記の通り出荷しました。", "", render(fl), "", "よろしくお願いいたします。", "",
+                    sig_with_labels(d, "=" * 30, "神奈川県藤沢市藤沢1008-5"))
+    h = headers(name, d, "[MD-2026-00038] 不具合品出荷のご連絡", jst(2026, 2, 3, 17, 20))
+    return mk.message(h, mk.text_part(body, "ISO-2022-JP")), [R("shipment_notice", fl, "MD-2026-00038")]
+
+
+@case("413-signature-asterisk-rule")
+def _c413(name):
+    """Signature after a line of '*' characters, with label-like lines: ignored."""
+    d = D4
+    fl = defect_block(d, model="WB-6K-A", serial="MWB2405C17730", occurred=("2026/1/29", None),
+                      dtype=("錆", "APPEARANCE"), symptom="本体取付金具に赤錆が広がっている。",
+                      installer="有限会社倉敷設備", customer=None, phone=None)
+    body = lines_of("品質管理グループ 御中", "", "お世話になっております。", "岡山トヨペット 倉敷店の森です。", "",
+                    "下記の通り市場不具合をご報告いたします。", "", render(fl), "", "以上です。", "",
+                    sig_with_labels(d, "*" * 28, "岡山県倉敷市笹沖1230-1"))
+    h = headers(name, d, "市場不具合のご報告（岡山トヨペット 倉敷店）", jst(2026, 1, 30, 9, 55),
+                subj_charset="UTF-8")
+    return mk.message(h, mk.text_part(body, "UTF-8", cte="base64")), [R("defect_report", fl)]
+
+
+# =========================================================================== 5xx tables
+def table(header, rows, kinds, ref=None):
+    """header: list of (key, label) — key None for an unknown column, "ref" for the
+    defect_ref column; rows: lists of cells, a cell is raw text, (raw, want) or "" (empty).
+    kinds: one kind for every row or a list (one per row, written by hand from SPEC §2).
+    ref: the defect_ref every row takes when the table has no ref column (the subject's).
+    Returns (cells for the file, expected records)."""
+    recs = []
+    for i, row in enumerate(rows):
+        assert len(row) == len(header), row
+        fl, rref = [], ref
+        for (key, lab), cell in zip(header, row):
+            raw, want = cell if isinstance(cell, tuple) else (cell, AUTO)
+            if raw in ("", None) or key is None:
+                continue
+            if key == "ref":
+                rref = fold_dashes(nfkc(raw))
+                continue
+            fl.append(F(key, lab, raw, want))
+        recs.append(R(kinds if isinstance(kinds, str) else kinds[i], fl, rref))
+    cells = [[lab for _, lab in header]]
+    for row in rows:
+        cells.append([c[0] if isinstance(c, tuple) else c for c in row])
+    return cells, recs
+
+
+def note_body(sender, lines):
+    return "\n".join(["品質管理グループ 御中", "", "いつもお世話になっております。",
+                      "%sの%sです。" % (sender.name.replace("株式会社", ""), sender.family), ""] + lines +
+                     ["", "よろしくお願いいたします。", ""] + signature(sender)) + "\n"
+
+
+def with_attachments(body_part, atts, boundary):
+    return mk.multipart("mixed", [body_part] + atts, boundary)
+
+
+WEEKLY_HDR = [("report_no", "受付番号"), ("report_date", "受付日"), ("dealer_code", "販売店コード"),
+              ("dealer_name", "販売店名"), ("product_model", "型式"), ("serial_no", "製造番号"),
+              ("occurred_date", "発生日"), ("defect_type", "不具合区分"), ("symptom", "症状"),
+              ("installer", "施工会社")]
+
+
+@case("501-csv-utf8")
+def _c501(name):
+    """text/csv, UTF-8 without BOM, header in the first row, three rows -> three records."""
+    rows = [
+        ["KS-0101", "2026/1/19", "D1450", "トヨタカローラ埼玉 川口店", "TC-6K-01", "T6K2403A11870",
+         "2026/1/14", ("充電不可", "NO_CHARGE"), "充電が開始されない。", "埼玉中央電設株式会社"],
+        ["KS-0102", "2026/1/19", "D1822", "トヨタモビリティ神奈川 藤沢店", "TC-3K-02", "T3K2407A30019",
+         "2026/1/16", ("異音", "NOISE"), "充電中に本体から異音がする。", "株式会社湘南電工"],
+        ["KS-0103", "2026/1/19", "D3307", "静岡トヨタ 浜松店", "V2H-P1", "HVP2406C55402",
+         "2026/1/17", ("通信エラー", "COMM"), "アプリから本体に接続できない。", "株式会社浜松電設"],
+    ]
+    cells, recs = table(WEEKLY_HDR, rows, "defect_report")
+    text = note_body(KANRI, ["今週分（3件）の一覧を添付にてお送りします。", "ご確認をお願いいたします。"])
+    att = mk.attachment(mk.csv_bytes(cells), 'text/csv; charset="UTF-8"', "市場不具合報告_0119.csv", "rfc2047")
+    mp = with_attachments(mk.text_part(text, "ISO-2022-JP"), [att], "----=_Part_501_1768781400")
+    h = headers(name, KANRI, "市場不具合報告（週次）1月第3週分", jst(2026, 1, 19, 8, 10))
+    return mk.message(h, mp), recs
+
+
+@case("502-csv-utf8-bom-title-rows")
+def _c502(name):
+    """UTF-8 with BOM; two title rows and an empty row before the header row; other labels
+    of the same fields (報告日, 販社コード, 販社名, 製品型式, シリアル番号, 不具合発生日 …)."""
+    hdr = [("report_no", "受付番号"), ("report_date", "報告日"), ("dealer_code", "販社コード"),
+           ("dealer_name", "販社名"), ("product_model", "製品型式"), ("serial_no", "シリアル番号"),
+           ("occurred_date", "不具合発生日"), ("defect_type", "不具合種別"), ("symptom", "不具合内容"),
+           ("installer", "施工業者")]
+    rows = [
+        ["KS-0111", "2026/1/26", "D0115", "札幌トヨペット 北24条店", "TC-6K-01S", "T6S2405B30288",
+         "2026/1/20", ("LED不点灯", "DISPLAY"), "状態表示LEDが点灯しない。", "北央電設株式会社"],
+        ["KS-0112", "2026/1/26", "D5110", "石川トヨタ 金沢駅西店", "TC-6K-01", "T6K2310B77410",
+         "2026/1/21", ("浸水", "WATER"), "端子台に水が溜まっていた。", "北陸電工株式会社"],
+        ["KS-0113", "2026/1/26", "D7205", "香川トヨペット 高松店", "TC-3K-02", "T3K2402A61857",
+         "2026/1/22", ("過熱", "OVERHEAT"), "本体側面が異常に熱い。", "有限会社讃岐電気"],
+        ["KS-0114", "2026/1/26", "D8302", "熊本トヨタ 南店", "V2H-P1", "HVP2311A08764",
+         "2026/1/23", ("異音", "NOISE"), "放電中にカタカタ音がする。", "株式会社肥後電設"],
+    ]
+    cells, recs = table(hdr, rows, "defect_report")
+    n = len(hdr)
+    cells = ([["市場不具合 週次報告（関東施工管理センター）"] + [""] * (n - 1),
+              ["対象期間：2026/1/19～2026/1/25"] + [""] * (n - 1), [""] * n] + cells)
+    text = note_body(KANRI, ["1月第4週分（4件）の一覧を添付いたします。"])
+    att = mk.attachment(mk.csv_bytes(cells, bom=True), "text/csv", "weekly_report_0126.csv")
+    mp = with_attachments(mk.text_part(text, "UTF-8", cte="base64"), [att], "----=_Part_502_1769386200")
+    h = headers(name, KANRI, "市場不具合報告（週次）1月第4週分", jst(2026, 1, 26, 8, 10), subj_charset="UTF-8")
+    return mk.message(h, mp), recs
+
+
+@case("503-csv-cp932-reordered-unknown-columns")
+def _c503(name):
+    """CP932 CSV sent as application/vnd.ms-excel with a .csv name (as Windows Outlook does);
+    columns in another order and unknown columns (No., 地域, 備考) that are ignored."""
+    hdr = [(None, "No."), ("serial_no", "製造番号"), ("product_model", "型式"), ("occurred_date", "発生日"),
+           (None, "地域"), ("defect_type", "不具合区分"), ("symptom", "症状"), ("dealer_name", "販売店名"),
+           (None, "備考")]
+    rows = [
+        ["1", "T6K2406C71153", "TC-6K-01", "2026/1/24", "関東", ("充電不可", "NO_CHARGE"),
+         "エラーE-05で充電できない。", "トヨタカローラ埼玉 川口店", "写真あり"],
+        ["2", "MWB2405C17730", "WB-6K-A", "2026/1/25", "中国", ("錆", "APPEARANCE"),
+         "取付金具に錆。", "岡山トヨペット 倉敷店", ""],
+        ["3", "HVP2409A27718", "V2H-P1", "2026/1/26", "関東", ("表示不良", "DISPLAY"),
+         "操作パネルの表示が薄い。", "トヨタカローラ埼玉 川口店", "再発"],
+    ]
+    cells, recs = table(hdr, rows, "defect_report")
+    text = note_body(KANRI, ["集計表（CSV）を添付します。"])
+    att = mk.attachment(mk.csv_bytes(cells, encoding="cp932"), "application/vnd.ms-excel", "fuguai_list_0127.csv")
+    mp = with_attachments(mk.text_part(text, "ISO-2022-JP"), [att], "----=_NextPart_000_0503_01DC8F3A.1C2B3D40")
+    h = headers(name, KANRI, "市場不具合報告 集計表送付（1/27）", jst(2026, 1, 27, 17, 45))
+    return mk.message(h, mp), recs
+
+
+@case("504-csv-quoted-comma-newline")
+def _c504(name):
+    """RFC 4180 quoting: a cell with commas, a cell with a line break (-> \\n in the text),
+    a cell with doubled quotes."""
+    rows = [
+        ["KS-0121", "2026/1/27", "D1822", "トヨタモビリティ神奈川 藤沢店", "TC-3K-02", "T3K2404C20931",
+         "2026/1/18", ("ブレーカーが落ちる", "BREAKER_TRIP"),
+         "充電開始後、2～3分でブレーカーが落ちる。", "株式会社湘南電工, 藤沢営業所"],
+        ["KS-0122", "2026/1/27", "D3307", "静岡トヨタ 浜松店", "TC-6K-01", "T6K2401B05518",
+         "2026/1/22", ("異音", "NOISE"), "充電中に低い音が続く。\n夜間のみ発生、昼間は発生しない。",
+         "株式会社浜松電設"],
+        ["KS-0123", "2026/1/27", "D6604", "岡山トヨペット 倉敷店", "WB-6K-A", "MWB2403A55120",
+         "2026/1/12", ("通信エラー", "COMM"), 'アプリに "接続できません" と表示される。', "有限会社倉敷設備"],
+    ]
+    cells, recs = table(WEEKLY_HDR, rows, "defect_report")
+    recs[0]["fields"]["symptom"] = "充電開始後、2~3分でブレーカーが落ちる。"    # NFKC of ～
+    raw = mk.csv_bytes(cells, bom=True)
+    assert b'"\xe6\xa0\xaa\xe5\xbc\x8f' in raw and b'""' in raw
+    text = note_body(KANRI, ["追加分3件を送付します。"])
+    att = mk.attachment(raw, "text/csv", "add_0127.csv")
+    mp = with_attachments(mk.text_part(text, "UTF-8", cte="8bit"), [att], "----=_Part_504_1769489000")
+    h = headers(name, KANRI, "市場不具合報告（追加分）", jst(2026, 1, 27, 18, 3), subj_charset="UTF-8")
+    return mk.message(h, mp), recs
+
+
+@case("505-csv-defect-ref-column")
+def _c505(name):
+    """A 不具合管理番号 column gives each row's defect_ref; CP932; shipment list (返送)."""
+    hdr = [("ref", "不具合管理番号"), ("serial_no", "製造番号"), ("shipped_date", "返送日"),
+           ("carrier", "配送業者"), ("tracking_no", "送り状番号")]
+    rows = [
+        ["MD-2026-00021", "T6K2403A11870", "2026/1/28", ("ヤマト運輸", "YAMATO"), "4512-8830-1301"],
+        ["MD-2026-00024", "T3K2407A30019", "2026/1/28", ("佐川急便", "SAGAWA"), "3601-4478-2335"],
+        ["MD-2026-00025", "HVP2406C55402", "2026/1/29", ("ゆうパック", "JPPOST"), "5566-7788-9900"],
+    ]
+    cells, recs = table(hdr, rows, "shipment_notice")
+    text = note_body(KANRI, ["1月分の不具合品返送一覧をお送りします。"])
+    att = mk.attachment(mk.csv_bytes(cells, encoding="cp932"), "text/csv", "返送一覧_202601.csv", "rfc2047")
+    mp = with_attachments(mk.text_part(text, "ISO-2022-JP"), [att], "----=_Part_505_1769650000")
+    h = headers(name, KANRI, "不具合品 返送一覧（1月分）", jst(2026, 1, 29, 18, 30))
+    return mk.message(h, mp), recs
+
+
+@case("506-csv-kind-from-row-fields")
+def _c506(name):
+    """A neutral subject (no keyword): each row's kind comes from its own fields — rows with
+    受領日 or 解析結果 are part_receipt, a row with only shipping data is shipment_notice."""
+    hdr = [("ref", "管理番号"), ("serial_no", "製造番号"), ("shipped_date", "発送日"), ("carrier", "運送会社"),
+           ("tracking_no", "伝票番号"), ("received_date", "受領日"), ("analysis_result", "解析結果")]
+    rows = [
+        ["MD-2026-00021", "T6K2403A11870", "2026/1/28", ("ヤマト運輸", "YAMATO"), "4512-8830-1301",
+         "2026/1/30", "リレー接点の溶着を確認。"],
+        ["MD-2026-00024", "T3K2407A30019", "2026/1/28", ("佐川急便", "SAGAWA"), "3601-4478-2335", "", ""],
+        ["MD-2026-00025", "HVP2406C55402", "", "", "", "2026/1/31", ""],
+        ["MD-2026-00019", "T3K2402A61857", "", "", "", "", "電源基板のはんだクラックを確認。"],
+    ]
+    kinds = ["part_receipt", "shipment_notice", "part_receipt", "part_receipt"]
+    cells, recs = table(hdr, rows, kinds)
+    text = note_body(SUP1, ["1月第5週時点の返却品の状況を添付にてお知らせします。"])
+    att = mk.attachment(mk.csv_bytes(cells, bom=True), "text/csv", "henkyaku_status_0202.csv")
+    mp = with_attachments(mk.text_part(text, "UTF-8", cte="base64"), [att], "----=_Part_506_1769990000")
+    h = headers(name, SUP1, "【東海電装】返却品状況一覧（2/2時点）", jst(2026, 2, 2, 9, 0), subj_charset="UTF-8")
+    return mk.message(h, mp), recs
+
+
+@case("507-xlsx-shared-inline-dates-gaps")
+def _c507(name):
+    """Hand-built XLSX: two title rows and a missing row before the header, an unknown
+    numeric 'No.' column and an unknown 備考 column, shared strings, one inline string cell,
+    dates as serial numbers with a custom date format (yyyy/m/d), one date typed as text,
+    a row whose エラーコード cell is absent (cell refs skip the column), a cell with a line break."""
+    X = mk.XDate
+    hdr = ["No.", "受付番号", "受付日", "販売店名", "型式", "製造番号", "発生日", "不具合区分", "エラーコード", "症状", "備考"]
+    d = datetime.date
+    sheet = [
+        (1, ["市場不具合 週次報告（1月第5週）"]),
+        (2, ["作成：関東施工管理センター 業務管理部"]),
+        (4, hdr),
+        (5, [mk.XNum(1), "KS-0131", X(d(2026, 2, 2)), "静岡トヨタ 浜松店", "TC-6K-01S", "T6S2409B14420",
+             X(d(2026, 1, 28)), "充電できない", "E-05", "車両側で充電エラーとなる。", "写真あり"]),
+        (6, [mk.XNum(2), mk.XInline("KS-0132"), X(d(2026, 2, 2)), "熊本トヨタ 南店", "TC-6K-01", "T6K2407B81145",
+             X(d(2026, 1, 26)), "ブレーカー遮断", None, "充電開始と同時にブレーカーが遮断する。", None]),
+        (7, [mk.XNum(3), "KS-0133", X(d(2026, 2, 2)), "札幌トヨペット 北24条店", "TC-6K-01", "T6K2405A90034",
+             "2026/1/27", "充電できない", "E-05", "一瞬ランプが点くがすぐ消える。\n氷点下の朝のみ発生。", ""]),
+    ]
+    recs = [
+        R("defect_report", {"report_no": "KS-0131", "report_date": "2026-02-02", "dealer_name": "静岡トヨタ 浜松店",
+                            "product_model": "TC-6K-01S", "serial_no": "T6S2409B14420", "occurred_date": "2026-01-28",
+                            "defect_type": "NO_CHARGE", "error_code": "E-05", "symptom": "車両側で充電エラーとなる。"}),
+        R("defect_report", {"report_no": "KS-0132", "report_date": "2026-02-02", "dealer_name": "熊本トヨタ 南店",
+                            "product_model": "TC-6K-01", "serial_no": "T6K2407B81145", "occurred_date": "2026-01-26",
+                            "defect_type": "BREAKER_TRIP", "symptom": "充電開始と同時にブレーカーが遮断する。"}),
+        R("defect_report", {"report_no": "KS-0133", "report_date": "2026-02-02",
+                            "dealer_name": "札幌トヨペット 北24条店", "product_model": "TC-6K-01",
+                            "serial_no": "T6K2405A90034", "occurred_date": "2026-01-27", "defect_type": "NO_CHARGE",
+                            "error_code": "E-05", "symptom": "一瞬ランプが点くがすぐ消える。\n氷点下の朝のみ発生。"}),
+    ]
+    assert mk.excel_serial(d(2026, 2, 2)) == 46055
+    data = mk.xlsx_bytes(sheet, "週次報告")
+    text = note_body(KANRI, ["1月第5週分（3件）をExcelにてお送りします。"])
+    att = mk.attachment(data, mk.XLSX_TYPE, "市場不具合報告_0202.xlsx", "rfc2047")
+    mp = with_attachments(mk.text_part(text, "ISO-2022-JP"), [att], "----=_Part_507_1770000000")
+    h = headers(name, KANRI, "市場不具合報告（週次）1月第5週分", jst(2026, 2, 2, 8, 15))
+    return mk.message(h, mp), recs
+
+
+@case("508-xlsx-builtin-date-format-md-column")
+def _c508(name):
+    """XLSX whose date cells use the built-in number format 14 (what Excel writes for a
+    plain date) and whose MD番号 column gives each row's defect_ref; part_receipt by subject."""
+    X = mk.XDate
+    d = datetime.date
+    sheet = [
+        (1, ["MD番号", "製造番号", "受領日", "解析結果", "備考"]),
+        (2, ["MD-2026-00021", "T6K2403A11870", X(d(2026, 1, 30), 2), mk.XInline("リレー接点の溶着を確認。"), "ロット調査中"]),
+        (3, ["MD-2026-00025", "HVP2406C55402", X(d(2026, 1, 31), 2), mk.XInline("再現せず。通信ユニット単体は正常。"), None]),
+    ]
+    recs = [
+        R("part_receipt", {"serial_no": "T6K2403A11870", "received_date": "2026-01-30",
+                           "analysis_result": "リレー接点の溶着を確認。"}, "MD-2026-00021"),
+        R("part_receipt", {"serial_no": "HVP2406C55402", "received_date": "2026-01-31",
+                           "analysis_result": "再現せず。通信ユニット単体は正常。"}, "MD-2026-00025"),
+    ]
+    data = mk.xlsx_bytes(sheet, "解析結果")
+    text = note_body(SUP2, ["1月受領分の解析結果をお送りします。"])
+    att = mk.attachment(data, mk.XLSX_TYPE, "kaiseki_202601.xlsx")
+    mp = with_attachments(mk.text_part(text, "ISO-2022-JP"), [att], "----=_Part_508_1770100000")
+    h = headers(name, SUP2, "解析結果のご報告（1月受領分）", jst(2026, 2, 3, 14, 0))
+    return mk.message(h, mp), recs
+
+
+@case("509-multi-body-plus-csv")
+def _c509(name):
+    """One record in the body and two in a CSV attachment: body first, then the rows."""
+    d = D1
+    fl = defect_block(d, model="TC-6K-01", serial="T6K2409C66012", occurred=("2026/1/30", None),
+                      dtype=("充電不可", "NO_CHARGE"), symptom="充電ケーブル接続後、エラー表示となり充電できない。",
+                      installer="株式会社浜松電設", customer="島田 恵", phone="053-455-7020")
+    hdr = [("product_model", "型式"), ("serial_no", "製造番号"), ("occurred_date", "発生日"),
+           ("defect_type", "不具合区分"), ("symptom", "症状")]
+    rows = [["TC-6K-01", "T6K2409C66013", "2026/1/30", ("充電不可", "NO_CHARGE"), "同上の症状。"],
+            ["TC-6K-01", "T6K2409C66020", "2026/1/31", ("充電不可", "NO_CHARGE"), "同上の症状。同一集合住宅。"]]
+    cells, recs = table(hdr, rows, "defect_report")
+    body = letter(d, render(fl), intro="同一ロットと思われる不具合が3件発生しました。\n1件目は下記の通りです。残り2件は添付一覧をご確認ください。")
+    att = mk.attachment(mk.csv_bytes(cells, encoding="cp932"), "text/csv", "tsuika_2ken.csv")
+    mp = with_attachments(mk.text_part(body, "ISO-2022-JP"), [att], "----=_Part_509_1770200000")
+    h = headers(name, d, "市場不具合のご報告（3件）静岡トヨタ 浜松店", jst(2026, 2, 2, 11, 20))
+    return mk.message(h, mp), [R("defect_report", fl)] + recs
+
+
+@case("510-multi-body-xlsx-csv-order")
+def _c510(name):
+    """Body record, then the XLSX rows, then the CSV row — attachments in MIME order."""
+    d = D4
+    fl = [F("serial_no", "製造番号", "MWB2405C17730"),
+          F("repair_date", "修理完了日", "2026/2/3"),
+          F("repair_action", "修理内容", "取付金具を防錆仕様品に交換。"),
+          F("replaced_part", "交換部品", "TK-BRK-0090"),
+          F("part_return", "部品返却", "不要", False)]
+    X = mk.XDate
+    sheet = [(1, ["製造番号", "修理完了日", "修理内容", "交換部品"]),
+             (2, ["MWB2403A55120", X(datetime.date(2026, 2, 2)), "通信ユニットを交換。", "TK-COM-0033"]),
+             (3, ["HVP2405B66071", X(datetime.date(2026, 2, 3)), "車両通信ケーブルを交換。", "HK-CBL-0611"])]
+    xrecs = [R("repair_report", {"serial_no": "MWB2403A55120", "repair_date": "2026-02-02",
+                                 "repair_action": "通信ユニットを交換。", "replaced_part": "TK-COM-0033"}),
+             R("repair_report", {"serial_no": "HVP2405B66071", "repair_date": "2026-02-03",
+                                 "repair_action": "車両通信ケーブルを交換。", "replaced_part": "HK-CBL-0611"})]
+    cells, crecs = table([("serial_no", "製造番号"), ("repair_date", "修理完了日"), ("repair_action", "修理内容")],
+                         [["T6K2404B63390", "2026/2/4", "ケーブルASSYを交換。"]], "repair_report")
+    body = letter(d, render(fl), intro="標記の件、修理が完了しました。他店舗分は添付をご確認ください。")
+    atts = [mk.attachment(mk.xlsx_bytes(sheet), mk.XLSX_TYPE, "shuuri_kanryou.xlsx"),
+            mk.attachment(mk.csv_bytes(cells), "text/csv", "shuuri_kanryou_tsuika.csv")]
+    mp = with_attachments(mk.text_part(body, "UTF-8", cte="base64"), atts, "----=_Part_510_1770300000")
+    h = headers(name, d, "修理完了報告（倉敷店ほか3件）", jst(2026, 2, 4, 16, 40), subj_charset="UTF-8")
+    return mk.message(h, mp), [R("repair_report", fl)] + xrecs + crecs
+
+
+# =========================================================================== 6xx noise: no records
+AUTO_BODY = ["このメールは自動送信されています。",
+             "%sは%sまで不在にしております。",
+             "急ぎのご用件は下記までご連絡ください。", "",
+             "担当者：%s", "電話番号：%s", "",
+             "なお、いただいたメールの内容は以下の通り受け付けました。",
+             "製造番号：T6K2309A41822", "発生日：2026/1/19", "不具合区分：充電不可"]
+
+
+def auto_body(d, until, alt):
+    b = list(AUTO_BODY)
+    b[1] = b[1] % (d.family, until)
+    b[4] = b[4] % alt
+    b[5] = b[5] % d.tel
+    return "\n".join(b) + "\n"
+
+
+@case("601-noise-auto-submitted")
+def _c601(name):
+    d = D2
+    h = headers(name, d, "Re: [MD-2026-00014] 修理完了報告のお願い", jst(2026, 1, 28, 9, 0, 41),
+                extra=[("Auto-Submitted", "auto-replied")])
+    return mk.message(h, mk.text_part(auto_body(d, "1月30日（金）", "サービス課 代表"), "ISO-2022-JP")), []
+
+
+@case("602-noise-x-autoreply")
+def _c602(name):
+    d = D5
+    h = headers(name, d, "Re: 【ご入力のお願い】[MD-2026-00020] 市場不具合 未入力項目のご確認",
+                jst(2026, 1, 26, 9, 0, 12), extra=[("X-Autoreply", "yes")], subj_charset="UTF-8")
+    return mk.message(h, mk.text_part(auto_body(d, "1月28日", "北24条店 サービスフロント"), "UTF-8",
+                                      cte="base64")), []
+
+
+@case("603-noise-precedence-auto-reply")
+def _c603(name):
+    """A supplier's ticket system acknowledges a mail (Precedence: auto_reply); its subject
+    even holds a kind keyword and its body fields."""
+    body = "\n".join(["※本メールはシステムより自動送信しています。", "",
+                      "下記の内容でお問い合わせを受け付けました。", "",
+                      "受付番号：T-260130-0042", "受付日：2026/1/30", "製造番号：T3K2402A61857",
+                      "送付先：東海電装株式会社 解析センター", "",
+                      "担当部署より2営業日以内にご連絡いたします。"]) + "\n"
+    h = headers(name, ("東海電装 受付システム", "no-reply@tokai-denso.example.co.jp"),
+                "【受付完了】不具合品到着のご連絡", jst(2026, 1, 30, 11, 21, 3),
+                extra=[("Precedence", "auto_reply")], mailer="TicketDesk 4.2")
+    return mk.message(h, mk.text_part(body, "ISO-2022-JP")), []
+
+
+@case("604-noise-subject-jidou-henshin")
+def _c604(name):
+    d = D6
+    h = headers(name, d, "自動返信: 市場不具合のご報告（熊本トヨタ 南店）", jst(2026, 1, 27, 18, 30, 5))
+    return mk.message(h, mk.text_part(auto_body(d, "1月29日", "南店 サービス課"), "ISO-2022-JP")), []
+
+
+@case("605-noise-subject-fuzai")
+def _c605(name):
+    d = D7
+    h = headers(name, d, "不在: Re: [MD-2026-00018] 修理完了報告（金沢駅西店）", jst(2026, 1, 30, 9, 2, 30),
+                subj_charset="Shift_JIS")
+    return mk.message(h, mk.text_part(auto_body(d, "2月2日", "金沢駅西店 工場長"), "Shift_JIS",
+                                      cte="base64")), []
+
+
+@case("606-noise-subject-out-of-office")
+def _c606(name):
+    d = D8
+    body = ("I am out of the office until February 2 with limited access to e-mail.\n"
+            "2月2日まで不在にしております。\n\n"
+            "Contact: 高松店 サービスフロント\n担当者：高松店 サービスフロント\n電話番号：%s\n" % d.tel)
+    h = headers(name, d, "Out of Office: [MD-2026-00023] 不具合品発送のご連絡", jst(2026, 1, 29, 12, 0, 4),
+                subj_charset="UTF-8")
+    return mk.message(h, mk.text_part(body, "UTF-8", cte="8bit")), []
+
+
+@case("607-noise-subject-automatic-reply")
+def _c607(name):
+    d = D3
+    body = auto_body(d, "2月3日", "藤沢店 サービス課")
+    h = headers(name, d, "Automatic reply: 【ご入力のお願い】[MD-2026-00022] 市場不具合 未入力項目のご確認",
+                jst(2026, 2, 2, 9, 0, 9), subj_charset="UTF-8", mailer="Microsoft Outlook 16.0")
+    return mk.message(h, mk.text_part(body, "UTF-8", cte="base64")), []
+
+
+def original_report(name):
+    d = D2
+    fl = defect_block(d, model="TC-6K-01", serial="T6K2410A00071", occurred=("2026/1/30", None),
+                      dtype=("充電不可", "NO_CHARGE"), symptom="充電が開始されない。",
+                      installer="埼玉中央電設株式会社", customer="青木 翼", phone="048-250-1144")
+    body = letter(d, render(fl))
+    h = headers(name + "-orig", d, "市場不具合のご報告（トヨタカローラ埼玉 川口店）", jst(2026, 1, 31, 10, 0),
+                to="ev-defect@ml.exmaple.co.jp")
+    return mk.message(h, mk.text_part(body, "ISO-2022-JP"), crlf=False)
+
+
+@case("608-noise-bounce-multipart-report")
+def _c608(name):
+    """A bounce (multipart/report from MAILER-DAEMON) carrying the original report as
+    message/rfc822: no records."""
+    orig = original_report(name)
+    notice = ("This is the mail system at host mx.ml.example.co.jp.\n\n"
+              "I'm sorry to have to inform you that your message could not\n"
+              "be delivered to one or more recipients. It's attached below.\n\n"
+              "<ev-defect@ml.exmaple.co.jp>: Host or domain name not found. Name service error\n"
+              "    for name=ml.exmaple.co.jp type=A: Host not found\n")
+    status = ("Reporting-MTA: dns; mx.ml.example.co.jp\nArrival-Date: Sat, 31 Jan 2026 10:00:05 +0900\n\n"
+              "Final-Recipient: rfc822; ev-defect@ml.exmaple.co.jp\nAction: failed\nStatus: 5.4.4\n"
+              "Diagnostic-Code: X-Postfix; Host or domain name not found.\n")
+    parts = [mk.text_part(notice, "us-ascii"),
+             ([("Content-Type", "message/delivery-status")], status.encode("ascii")),
+             ([("Content-Type", "message/rfc822"), ("Content-Transfer-Encoding", "7bit")], orig)]
+    rep = mk.multipart("report", parts, "5F1A2C3B4D.1769821205/mx.ml.example.co.jp",
+                       params=" report-type=delivery-status;", preamble="This is a MIME-encapsulated message.")
+    h = headers(name, ("Mail Delivery System", "MAILER-DAEMON@mx.ml.example.co.jp"),
+                "Undelivered Mail Returned to Sender", jst(2026, 1, 31, 10, 0, 5), to=D2.mail,
+                mailer="Postfix")
+    return mk.message(h, rep), []
+
+
+@case("609-noise-bounce-postmaster-plain")
+def _c609(name):
+    """A plain-text bounce from postmaster quoting the original report inline: no records."""
+    orig = original_report(name).decode("ascii")
+    text = ("Delivery has failed to these recipients or groups:\n\n"
+            "ev-defect@ml.exmaple.co.jp\nThe domain name could not be found.\n\n"
+            "------ Original message ------\n\n")
+    body = text.encode("ascii") + orig.encode("ascii")
+    part = ([("Content-Type", 'text/plain; charset="ISO-2022-JP"'), ("Content-Transfer-Encoding", "7bit")],
+            body)
+    h = headers(name, ("", "postmaster@kawaguchi.corolla-saitama.example.jp"),
+                "Undeliverable: 市場不具合のご報告（トヨタカローラ埼玉 川口店）", jst(2026, 1, 31, 10, 0, 9),
+                to=D2.mail, mailer="Microsoft Exchange Server")
+    return mk.message(h, part), []
+
+
+@case("610-noise-thanks-with-quote")
+def _c610(name):
+    """A thank-you reply with no fields of its own; the quoted report below must not count."""
+    body = "\n".join(["岡田様", "", "ご報告ありがとうございました。", "内容確認いたしました。引き続きよろしくお願いいたします。", "",
+                      "品質管理グループ 高田", "",
+                      "> 製造番号：T3K2402A61857", "> 修理完了日：2026/1/30", "> 処置内容：本体内部の電源基板を交換。",
+                      "> 部品返却：要"]) + "\n"
+    h = headers(name, QA, "Re: [MD-2026-00036] 修理完了報告", jst(2026, 1, 31, 9, 12))
+    return mk.message(h, mk.text_part(body, "ISO-2022-JP")), []
+
+
+@case("611-noise-keyword-subject-no-fields")
+def _c611(name):
+    """The subject has a kind keyword and a tag, the body has no known field: no records."""
+    d = D8
+    body = letter(d, "承知いたしました。不具合品は梱包が済み次第、来週前半に発送予定です。\n発送後に改めてご連絡いたします。",
+                  intro="ご連絡ありがとうございます。", closing="よろしくお願いいたします。")
+    h = headers(name, d, "Re: [MD-2026-00023] 不具合品発送のお願い", jst(2026, 1, 29, 13, 6))
+    return mk.message(h, mk.text_part(body, "ISO-2022-JP")), []
+
+
+# =========================================================================== 7xx kinds
+def supplier_body(s, block, intro):
+    return "\n".join(["品質管理グループ 御中", "", "いつもお世話になっております。",
+                      "%s %sの%sです。" % (s.name, s.dept, s.family), "", intro, "", block, "",
+                      "以上、よろしくお願いいたします。", ""] + signature(s)) + "\n"
+
+
+@case("701-kind-subject-nyuuka")
+def _c701(name):
+    """入荷 in the subject -> part_receipt.  The fields alone (serial, model, cause) would
+    make it a defect_report."""
+    fl = [F("serial_no", "製造番号", "T6S2408A44107"), F("product_model", "型式", "TC-6K-01S"),
+          F("cause", "所見", "外観上の損傷なし。通電確認は来週実施予定。")]
+    body = supplier_body(SUP1, render(fl), "下記の不具合品が入荷しましたのでお知らせいたします。")
+    h = headers(name, SUP1, "[MD-2026-00040] 不具合品入荷のお知らせ", jst(2026, 2, 4, 10, 30))
+    return mk.message(h, mk.text_part(body, "ISO-2022-JP")), [R("part_receipt", fl, "MD-2026-00040")]
+
+
+@case("702-kind-subject-kaiseki-kekka")
+def _c702(name):
+    """解析結果 in the subject -> part_receipt; the body states only a cause and the serial."""
+    fl = [F("serial_no", "製造番号", "T6K2403A11870"),
+          F("cause", "推定原因", "リレー接点の溶着。\n突入電流の大きい車両との組合せで発生したと推定。")]
+    body = supplier_body(SUP1, render(fl), "標記の件、解析が完了しましたのでご報告いたします。")
+    h = headers(name, SUP1, "[MD-2026-00041] 解析結果のご報告", jst(2026, 2, 5, 15, 0))
+    return mk.message(h, mk.text_part(body, "ISO-2022-JP")), [R("part_receipt", fl, "MD-2026-00041")]
+
+
+@case("703-kind-subject-shuuri-houkoku")
+def _c703(name):
+    """修理報告 in the subject -> repair_report, though the fields (serial, symptom, cause)
+    would make it a defect_report."""
+    d = D6
+    fl = [F("serial_no", "製造番号", "HVP2311A08764"),
+          F("symptom", "症状", "放電運転中の異音。"),
+          F("cause", "原因", "冷却ファンの軸受け摩耗と推定。部品手配中。")]
+    body = letter(d, render(fl), intro="標記の件、現時点の状況をご報告いたします。部品入荷後に改めてご報告します。")
+    h = headers(name, d, "[MD-2026-00042] 修理報告（中間）", jst(2026, 2, 4, 17, 15))
+    return mk.message(h, mk.text_part(body, "ISO-2022-JP")), [R("repair_report", fl, "MD-2026-00042")]
+
+
+@case("704-kind-subject-hensou")
+def _c704(name):
+    """返送 in the subject -> shipment_notice; fields: serial, model, 返却先 (a destination
+    is not one of the shipment fields of SPEC §2 rule 3)."""
+    d = D5
+    fl = [F("serial_no", "製造番号", "T6S2405B30288"), F("product_model", "型式", "TC-6K-01S"),
+          F("destination", "返却先", "東海電装株式会社 品質保証部 解析センター")]
+    body = letter(d, render(fl), intro="不具合品の返送について、下記の通り手配いたしました。")
+    h = headers(name, d, "[MD-2026-00043] 不具合品の返送について", jst(2026, 2, 4, 11, 45), subj_charset="UTF-8")
+    return mk.message(h, mk.text_part(body, "UTF-8", cte="base64")), [R("shipment_notice", fl, "MD-2026-00043")]
+
+
+@case("705-kind-subject-shukka")
+def _c705(name):
+    """出荷 in the subject -> shipment_notice; fields: serial and 送付先 only."""
+    d = D7
+    fl = [F("serial_no", "製造番号", "T6K2310B77410"), F("destination", "送付先", "東海電装株式会社 解析センター")]
+    body = letter(d, render(fl), intro="不具合品の出荷準備が整いました。明日集荷予定です。")
+    h = headers(name, d, "[MD-2026-00044] 不具合品出荷準備のご連絡", jst(2026, 2, 4, 16, 2))
+    return mk.message(h, mk.text_part(body, "ISO-2022-JP")), [R("shipment_notice", fl, "MD-2026-00044")]
+
+
+@case("706-kind-subject-fuguai-hassei")
+def _c706(name):
+    """不具合発生 in the subject -> defect_report, though the body names a technician (the
+    fields alone would make it a repair_report)."""
+    d = D8
+    fl = defect_block(d, model="WB-6K-A", serial="MWB2406A80125", occurred=("2026/2/3", None),
+                      dtype=("充電しない", "NO_CHARGE"), symptom="充電ボタンに反応しない。",
+                      installer="有限会社讃岐電気", customer=None, phone=None)
+    fl.append(F("technician", "作業担当", "讃岐電気 大森"))
+    body = letter(d, render(fl), intro="下記の通り不具合が発生しました。現地確認の担当は下記の通りです。")
+    h = headers(name, d, "不具合発生のご連絡（香川トヨペット 高松店）", jst(2026, 2, 4, 9, 5))
+    return mk.message(h, mk.text_part(body, "ISO-2022-JP")), [R("defect_report", fl)]
+
+
+@case("707-kind-priority-juryo-over-hassou")
+def _c707(name):
+    """The subject holds both 発送 (shipment) and 受領 (receipt): the first row of the table,
+    part_receipt, wins.  The fields (shipping data only) would say shipment_notice."""
+    fl = [F("serial_no", "製造番号", "T3K2407A30019"), F("shipped_date", "発送日", "2026/1/28"),
+          F("carrier", "運送会社", "佐川急便", "SAGAWA"), F("tracking_no", "伝票番号", "3601-4478-2335")]
+    body = supplier_body(SUP1, render(fl), "ご発送いただいた下記の不具合品を本日受領いたしました。")
+    h = headers(name, SUP1, "[MD-2026-00024] ご発送いただいた不具合品の受領について", jst(2026, 1, 30, 14, 10))
+    return mk.message(h, mk.text_part(body, "ISO-2022-JP")), [R("part_receipt", fl, "MD-2026-00024")]
+
+
+@case("708-kind-priority-repair-over-shipment")
+def _c708(name):
+    """修理完了 and 発送 in one subject: repair_report (its row comes before shipment)."""
+    d = D3
+    fl = [F("serial_no", "製造番号", "T3K2404C20931"), F("repair_date", "修理完了日", "2026/2/4"),
+          F("repair_action", "修理内容", "本体ユニットを交換。"), F("shipped_date", "発送日", "2026/2/4"),
+          F("carrier", "運送会社", "クロネコヤマト", "YAMATO"), F("tracking_no", "伝票番号", "4512-8830-1402")]
+    body = letter(d, render(fl), intro="修理が完了し、取り外した不具合品も本日発送しました。")
+    h = headers(name, d, "[MD-2026-00046] 修理完了および不具合品発送のご連絡", jst(2026, 2, 4, 18, 0))
+    return mk.message(h, mk.text_part(body, "ISO-2022-JP")), [R("repair_report", fl, "MD-2026-00046")]
+
+
+@case("709-kind-prefixes-repeated-and-tag")
+def _c709(name):
+    """Repeated reply/forward prefixes (Re: RE: Fwd: FW: Fw: 転送: 返信:) and the [MD-…] tag
+    are stripped; 到着 then gives part_receipt (the fields alone would give defect_report)."""
+    fl = [F("serial_no", "製造番号", "HVP2406C55402"), F("cause", "所見", "外装に輸送時のものと思われる擦り傷あり。")]
+    body = supplier_body(SUP2, render(fl), "不具合品が当社に到着しましたのでご連絡いたします。")
+    subj = "Re: RE: Fwd: FW: Fw: 転送: 返信: [MD-2026-00047] 不具合品到着のご連絡"
+    h = headers(name, SUP2, subj, jst(2026, 2, 5, 9, 40))
+    return mk.message(h, mk.text_part(body, "ISO-2022-JP")), [R("part_receipt", fl, "MD-2026-00047")]
+
+
+@case("710-kind-fields-received-date")
+def _c710(name):
+    """No keyword in the subject; received_date -> part_receipt."""
+    fl = [F("serial_no", "製造番号", "T6S2405B30288"), F("received_date", "受入日", "R8.2.5", "2026-02-05")]
+    body = supplier_body(SUP1, render(fl), "標記の件、ご連絡いたします。")
+    h = headers(name, SUP1, "[MD-2026-00048] 東海電装よりご連絡", jst(2026, 2, 5, 16, 30))
+    return mk.message(h, mk.text_part(body, "ISO-2022-JP")), [R("part_receipt", fl, "MD-2026-00048")]
+
+
+@case("711-kind-fields-repair-date")
+def _c711(name):
+    """No keyword; repair_date -> repair_report."""
+    d = D1
+    fl = [F("product_model", "型式", "TC-3K-02"), F("serial_no", "製造番号", "T3K2408B15546"),
+          F("repair_date", "完了日", "2026/2/5")]
+    body = letter(d, render(fl), intro="標記の件、対応が完了しましたのでご連絡いたします。")
+    h = headers(name, d, "[MD-2026-00049] 浜松店よりご連絡", jst(2026, 2, 5, 17, 50))
+    return mk.message(h, mk.text_part(body, "ISO-2022-JP")), [R("repair_report", fl, "MD-2026-00049")]
+
+
+@case("712-kind-fields-tracking-no")
+def _c712(name):
+    """No keyword; tracking_no -> shipment_notice."""
+    d = D2
+    fl = [F("serial_no", "製造番号", "T6K2406C71153"), F("tracking_no", "追跡番号", "4512-8830-1455")]
+    body = letter(d, render(fl), intro="ご依頼の件、追跡番号をお知らせします。")
+    h = headers(name, d, "[MD-2026-00050] 追跡番号のお知らせ", jst(2026, 2, 6, 10, 12))
+    return mk.message(h, mk.text_part(body, "ISO-2022-JP")), [R("shipment_notice", fl, "MD-2026-00050")]
+
+
+@case("713-kind-fields-default-defect")
+def _c713(name):
+    """No keyword, no receipt/repair/shipment field -> defect_report."""
+    d = D6
+    fl = defect_block(d, model="TC-6K-01", serial="T6K2411A20094", occurred=("2026/2/4", None),
+                      dtype=("その他", "OTHER"), symptom="充電完了後もケーブルのロックが解除されない。",
+                      installer="株式会社肥後電設", customer="池田 和夫", phone="096-370-5517")
+    body = letter(d, render(fl), intro="EV充電器の件で、下記の通りご連絡いたします。")
+    h = headers(name, d, "EV充電器の件（熊本トヨタ 南店）", jst(2026, 2, 5, 13, 25))
+    return mk.message(h, mk.text_part(body, "ISO-2022-JP")), [R("defect_report", fl)]
+
+
+@case("714-kind-fields-order-receipt-first")
+def _c714(name):
+    """No keyword; analysis_result together with a technician and a tracking number ->
+    part_receipt (the receipt rule is checked first)."""
+    fl = [F("serial_no", "製造番号", "T3K2402A61857"), F("analysis_result", "調査結果", "電源基板のはんだクラックを確認。"),
+          F("technician", "作業者", "解析センター 村井"), F("tracking_no", "伝票番号", "4512-8830-1599")]
+    body = supplier_body(SUP1, render(fl), "解析品の状況と返却品の伝票番号をお知らせします。")
+    h = headers(name, SUP1, "[MD-2026-00051] 東海電装よりお知らせ", jst(2026, 2, 6, 15, 10))
+    return mk.message(h, mk.text_part(body, "ISO-2022-JP")), [R("part_receipt", fl, "MD-2026-00051")]
+
+
+@case("715-kind-fields-order-repair-before-shipment")
+def _c715(name):
+    """No keyword; a technician and a carrier -> repair_report (checked before shipment)."""
+    d = D3
+    fl = [F("serial_no", "製造番号", "T6S2408A44107"), F("technician", "作業担当者", "湘南電工 田村"),
+          F("carrier", "運送会社", "西濃運輸", "SEINO")]
+    body = letter(d, render(fl), intro="標記の件、担当者と引取りの運送会社が決まりましたのでご連絡します。")
+    h = headers(name, d, "[MD-2026-00052] 藤沢店より", jst(2026, 2, 6, 16, 44))
+    return mk.message(h, mk.text_part(body, "ISO-2022-JP")), [R("repair_report", fl, "MD-2026-00052")]
+
+
+# =========================================================================== 8xx values
+@case("801-value-date-weekday-time")
+def _c801(name):
+    """Dates with a weekday in full-width （水） or ASCII (月) parentheses and with a time."""
+    d = D1
+    fl = [F("report_date", "報告日", "2026年1月21日（%s）14:30" % wd(2026, 1, 21), "2026-01-21"),
+          F("dealer_code", "販売店コード", d.code),
+          F("product_model", "型式", "TC-6K-01"),
+          F("serial_no", "製造番号", "T6K2309A41822"),
+          F("install_date", "設置日", "2025/11/3(%s)" % wd(2025, 11, 3), "2025-11-03"),
+          F("occurred_date", "発生日時", "2026/01/20 09:15", "2026-01-20"),
+          F("defect_type", "不具合区分", "充電不可", "NO_CHARGE"),
+          F("symptom", "症状", "朝の充電開始時にエラーとなる。")]
+    body = letter(d, render(fl))
+    h = headers(name, d, "市場不具合のご報告（静岡トヨタ 浜松店）", jst(2026, 1, 21, 14, 41))
+    return mk.message(h, mk.text_part(body, "ISO-2022-JP")), [R("defect_report", fl)]
+
+
+@case("802-value-date-fullwidth-dotted")
+def _c802(name):
+    """Full-width digits (２０２６年１月２２日, ２０２６/１/２０) and a dotted date 2025.12.8."""
+    d = D2
+    fl = [F("report_date", "報告日", "２０２６年１月２２日", "2026-01-22"),
+          F("dealer_code", "販売店コード", d.code),
+          F("product_model", "型式", "TC-3K-02"),
+          F("serial_no", "製造番号", "T3K2409C00517"),
+          F("install_date", "設置日", "2025.12.8", "2025-12-08"),
+          F("occurred_date", "発生日", "２０２６/１/２０", "2026-01-20"),
+          F("defect_type", "不具合区分", "表示異常", "DISPLAY"),
+          F("symptom", "症状", "表示パネルに意味不明の記号が表示される。")]
+    body = letter(d, render(fl))
+    h = headers(name, d, "市場不具合のご報告（トヨタカローラ埼玉 川口店）", jst(2026, 1, 22, 10, 2))
+    return mk.message(h, mk.text_part(body, "ISO-2022-JP")), [R("defect_report", fl)]
+
+
+@case("803-value-date-era-reiwa")
+def _c803(name):
+    """Japanese era dates: 令和8年1月23日, R8/1/5, R8.1.21 (Reiwa 1 = 2019)."""
+    d = D3
+    fl = [F("report_date", "起票日", "令和8年1月23日", "2026-01-23"),
+          F("dealer_code", "販売店コード", d.code),
+          F("product_model", "型式", "WB-6K-A"),
+          F("serial_no", "製造番号", "MWB2410B22107"),
+          F("install_date", "取付日", "R8/1/5", "2026-01-05"),
+          F("occurred_date", "発生日", "R8.1.21", "2026-01-21"),
+          F("defect_type", "不具合区分", "ケーブル損傷", "CABLE"),
+          F("symptom", "症状", "設置直後からケーブルの被覆に亀裂がある。")]
+    body = letter(d, render(fl))
+    h = headers(name, d, "市場不具合のご報告（トヨタモビリティ神奈川 藤沢店）", jst(2026, 1, 23, 11, 0))
+    return mk.message(h, mk.text_part(body, "ISO-2022-JP")), [R("defect_report", fl)]
+
+
+@case("804-value-date-era-heisei-showa-table")
+def _c804(name):
+    """Legacy rows migrated from an old system, in a CSV: 平成31年4月1日, H31.4.20, H30.5.1,
+    平成30年12月3日, 昭和64年1月7日 and S64.1.7."""
+    hdr = [("report_no", "受付番号"), ("product_model", "型式"), ("serial_no", "製造番号"),
+           ("install_date", "設置日"), ("occurred_date", "発生日"), ("defect_type", "不具合区分")]
+    rows = [["OLD-0419", "TC-3K-01", "T3K1903A00412", ("平成31年4月1日", "2019-04-01"), ("H31.4.20", "2019-04-20"),
+             ("充電不可", "NO_CHARGE")],
+            ["OLD-0388", "TC-3K-01", "T3K1804B00388", ("H30.5.1", "2018-05-01"), ("平成30年12月3日", "2018-12-03"),
+             ("漏電遮断", "BREAKER_TRIP")],
+            ["OLD-0001", "PS-100", "PS8901A00001", ("昭和64年1月7日", "1989-01-07"), ("S64.1.7", "1989-01-07"),
+             ("その他", "OTHER")]]
+    cells, recs = table(hdr, rows, "defect_report")
+    text = note_body(QA, ["旧システムから移行した過去の市場不具合データ（3件）を登録用に送付します。",
+                          "日付は旧システムの和暦表記のままです。"])
+    att = mk.attachment(mk.csv_bytes(cells, encoding="cp932"), "text/csv", "old_system_export.csv")
+    mp = with_attachments(mk.text_part(text, "ISO-2022-JP"), [att], "----=_Part_804_1770400000")
+    h = headers(name, QA, "市場不具合報告 過去分データ（旧システム移行）", jst(2026, 2, 6, 17, 30))
+    return mk.message(h, mp), recs
+
+
+@case("805-value-date-no-year-from-date-header")
+def _c805(name):
+    """'3月10日（月）' and '3月5日' have no year: they take the year of the Date header (2025,
+    unlike the install date written with its year)."""
+    d = D4
+    fl = [F("report_date", "報告日", "3月10日（%s）" % wd(2025, 3, 10), "2025-03-10"),
+          F("dealer_code", "販売店コード", d.code),
+          F("product_model", "型式", "TC-6K-01"),
+          F("serial_no", "製造番号", "T6K2406A11094"),
+          F("install_date", "設置日", "2024/11/20"),
+          F("occurred_date", "発生日", "3月5日", "2025-03-05"),
+          F("defect_type", "不具合区分", "充電できない", "NO_CHARGE"),
+          F("symptom", "症状", "充電開始後すぐに停止する。")]
+    body = letter(d, render(fl))
+    h = headers(name, d, "市場不具合のご報告（岡山トヨペット 倉敷店）", jst(2025, 3, 10, 15, 20),
+                subj_charset="UTF-8")
+    return mk.message(h, mk.text_part(body, "UTF-8", cte="base64")), [R("defect_report", fl)]
+
+
+@case("806-value-date-not-a-date")
+def _c806(name):
+    """発生日：先週 is not a date: left out of the fields (a warning, not graded)."""
+    d = D7
+    fl = [F("dealer_code", "販売店コード", d.code),
+          F("product_model", "型式", "TC-6K-01"),
+          F("serial_no", "製造番号", "T6K2408C90551"),
+          F("occurred_date", "発生日", "先週", OMIT),
+          F("defect_type", "不具合区分", "異音", "NOISE"),
+          F("symptom", "症状", "充電中にカチカチという音が繰り返す。")]
+    body = letter(d, render(fl), intro="下記の通り市場不具合をご報告いたします。発生日はお客様の記憶によるものです。")
+    h = headers(name, d, "市場不具合のご報告（石川トヨタ 金沢駅西店）", jst(2026, 2, 2, 10, 45))
+    return mk.message(h, mk.text_part(body, "ISO-2022-JP")), [R("defect_report", fl)]
+
+
+@case("807-value-codes-fullwidth-dashes-case")
+def _c807(name):
+    """Codes written with full-width letters and digits, －/ー/‐ as dashes, spaces inside
+    (removed), a lower-case VIN (upper-cased), a phone number in full-width digits."""
+    d = D5
+    fl = [F("report_no", "受付番号", "ＳＰ－２６－００４", "SP-26-004"),
+          F("dealer_code", "販売店コード", "Ｄ０１１５", "D0115"),
+          F("product_model", "型式", "ＴＣ－６Ｋ－０１", "TC-6K-01"),
+          F("serial_no", "製造番号", "Ｔ６Ｋ　２４０５　Ｂ７７３０１", "T6K2405B77301"),
+          F("vin", "車台番号", "zvw60\u20104127735", "ZVW60-4127735"),
+          F("occurred_date", "発生日", "2026/2/1"),
+          F("defect_type", "不具合区分", "通信エラー", "COMM"),
+          F("error_code", "エラーコード", "ERR\u30fc105", "ERR-105"),
+          F("symptom", "症状", "車両との通信エラーで充電できない。"),
+          F("customer_phone", "お客様電話番号", "０１１－７０９－３３８２", "011-709-3382")]
+    body = letter(d, render(fl))
+    h = headers(name, d, "市場不具合のご報告（札幌トヨペット 北24条店）", jst(2026, 2, 2, 16, 5),
+                subj_charset="UTF-8")
+    return mk.message(h, mk.text_part(body, "UTF-8", cte="8bit")), [R("defect_report", fl)]
+
+
+@case("808-value-bool-words-table")
+def _c808(name):
+    """部品返却 in every bool word of SPEC §3: 要 必要 有 あり 返却する Yes 〇 ○ -> true;
+    不要 無 なし 返却不要 No × -> false (one row each)."""
+    words = [("要", True), ("不要", False), ("あり", True), ("なし", False), ("〇", True), ("×", False),
+             ("Yes", True), ("No", False), ("必要", True), ("返却不要", False), ("有", True), ("無", False),
+             ("返却する", True), ("○", True)]
+    hdr = [("ref", "管理番号"), ("serial_no", "製造番号"), ("repair_date", "修理完了日"), ("part_return", "部品返却")]
+    rows = [["MD-2026-%05d" % (101 + i), "T6K2501A%05d" % (10 + i), "2026/2/%d" % (1 + i % 5), w]
+            for i, w in enumerate(words)]
+    cells, recs = table(hdr, rows, "repair_report")
+    text = note_body(KANRI, ["1月分の修理完了報告を一覧でお送りします（%d件）。" % len(rows)])
+    att = mk.attachment(mk.csv_bytes(cells, bom=True), "text/csv", "shuuri_kanryou_202601.csv")
+    mp = with_attachments(mk.text_part(text, "UTF-8", cte="base64"), [att], "----=_Part_808_1770500000")
+    h = headers(name, KANRI, "修理完了報告一覧（1月分）", jst(2026, 2, 6, 9, 0), subj_charset="UTF-8")
+    return mk.message(h, mp), recs
+
+
+@case("809-value-defect-type-longest-synonym")
+def _c809(name):
+    """ケーブル破損 contains both ケーブル破損 (CABLE) and 破損 (APPEARANCE): the longest wins."""
+    d = D2
+    fl = defect_block(d, model="TC-6K-01", serial="T6K2408A31207", occurred=("2026/2/3", None),
+                      dtype=("ケーブル破損", "CABLE"), symptom="ケーブルを車で踏んでしまい被覆が裂けた。",
+                      installer="埼玉中央電設株式会社", customer=None, phone=None)
+    body = letter(d, render(fl))
+    h = headers(name, d, "市場不具合のご報告（トヨタカローラ埼玉 川口店）", jst(2026, 2, 4, 10, 10))
+    return mk.message(h, mk.text_part(body, "ISO-2022-JP")), [R("defect_report", fl)]
+
+
+@case("810-value-defect-type-no-synonym")
+def _c810(name):
+    """A defect type with no synonym -> OTHER (with a warning, not graded)."""
+    d = D8
+    fl = defect_block(d, model="V2H-P1", serial="HVP2410B05521", occurred=("2026/2/2", None),
+                      dtype=("動作が不安定", "OTHER"), symptom="放電と停止を不規則に繰り返す。",
+                      supplier="北斗エレクトリック株式会社", installer="有限会社讃岐電気", customer=None, phone=None)
+    body = letter(d, render(fl))
+    h = headers(name, d, "市場不具合のご報告（香川トヨペット 高松店）", jst(2026, 2, 3, 13, 33))
+    return mk.message(h, mk.text_part(body, "ISO-2022-JP")), [R("defect_report", fl)]
+
+
+@case("811-value-defect-type-table")
+def _c811(name):
+    """One row per defect_type code, the value containing one of its synonyms; one value
+    holding a longer and a shorter synonym of two codes; one with no synonym."""
+    vals = [("充電しない（表示は正常）", "NO_CHARGE"), ("漏電ブレーカー作動", "BREAKER_TRIP"),
+            ("LED不点灯", "DISPLAY"), ("通信エラー多発", "COMM"), ("異音（ブーン音）", "NOISE"),
+            ("焦げ臭い", "OVERHEAT"), ("コネクタ破損", "CABLE"), ("外観不良", "APPEARANCE"),
+            ("水濡れ", "WATER"), ("その他", "OTHER"), ("外観不良（ケーブル破損あり）", "CABLE"),
+            ("原因不明の停止", "OTHER")]
+    hdr = [("report_no", "受付番号"), ("serial_no", "製造番号"), ("defect_type", "不具合区分")]
+    rows = [["KS-02%02d" % (i + 1), "T6K2502B%05d" % (200 + i), v] for i, v in enumerate(vals)]
+    cells, recs = table(hdr, rows, "defect_report")
+    text = note_body(KANRI, ["区分別の確認用一覧です（%d件）。" % len(rows)])
+    att = mk.attachment(mk.csv_bytes(cells), "text/csv", "kubun_check.csv")
+    mp = with_attachments(mk.text_part(text, "UTF-8", cte="base64"), [att], "----=_Part_811_1770600000")
+    h = headers(name, KANRI, "市場不具合報告（区分確認用）", jst(2026, 2, 6, 11, 0), subj_charset="UTF-8")
+    return mk.message(h, mp), recs
+
+
+@case("812-value-carrier-kuroneko-tracking-spaces")
+def _c812(name):
+    """クロネコヤマト -> YAMATO; a tracking number written with spaces -> digits only."""
+    d = D4
+    fl = [F("serial_no", "製造番号", "MWB2405C17730"), F("shipped_date", "発送日", "2026/2/4"),
+          F("carrier", "運送会社", "クロネコヤマト", "YAMATO"), F("tracking_no", "伝票番号", "4512 8830 1622")]
+    body = letter(d, render(fl), intro="不具合品を下記の通り発送いたしました。")
+    h = headers(name, d, "[MD-2026-00059] 不具合品発送のご連絡", jst(2026, 2, 4, 17, 10), subj_charset="UTF-8")
+    return mk.message(h, mk.text_part(body, "UTF-8", cte="base64")), [R("shipment_notice", fl, "MD-2026-00059")]
+
+
+@case("813-value-carriers-table")
+def _c813(name):
+    """Carriers 佐川, 日本郵便, 西濃運輸, 福山通運, ヤマト, and an unknown one (名鉄運輸 -> OTHER);
+    tracking numbers with dashes -> digits."""
+    vals = [("佐川", "SAGAWA"), ("日本郵便", "JPPOST"), ("西濃運輸", "SEINO"), ("福山通運", "FUKUYAMA"),
+            ("ヤマト", "YAMATO"), ("名鉄運輸", "OTHER")]
+    hdr = [("ref", "管理番号"), ("serial_no", "製造番号"), ("shipped_date", "出荷日"), ("carrier", "運送業者"),
+           ("tracking_no", "問合せ番号")]
+    rows = [["MD-2026-%05d" % (61 + i), "T3K2503A%05d" % (300 + i), "2026/2/%d" % (2 + i % 3), v,
+             "%04d-%04d-%04d" % (1200 + i, 3400 + 7 * i, 5600 + 11 * i)] for i, v in enumerate(vals)]
+    cells, recs = table(hdr, rows, "shipment_notice")
+    text = note_body(KANRI, ["2月第1週に各店から出荷された不具合品の一覧です。"])
+    att = mk.attachment(mk.csv_bytes(cells, encoding="cp932"), "text/csv", "shukka_0206.csv")
+    mp = with_attachments(mk.text_part(text, "ISO-2022-JP"), [att], "----=_Part_813_1770700000")
+    h = headers(name, KANRI, "不具合品 出荷一覧（2月第1週）", jst(2026, 2, 6, 18, 0))
+    return mk.message(h, mp), recs
+
+
+# =========================================================================== 9xx defect_ref, labels
+@case("901-ref-subject-tag")
+def _c901(name):
+    fl = [F("serial_no", "製造番号", "T6K2408A31207"), F("received_date", "受領日", "2026/2/6")]
+    body = supplier_body(SUP1, render(fl), "下記の不具合品を受領いたしました。")
+    h = headers(name, SUP1, "[MD-2026-00053] 不具合品受領のご連絡", jst(2026, 2, 6, 14, 0))
+    return mk.message(h, mk.text_part(body, "ISO-2022-JP")), [R("part_receipt", fl, "MD-2026-00053")]
+
+
+@case("902-ref-body-only")
+def _c902(name):
+    """No tag in the subject: the first MD-YYYY-NNNNN in the (unquoted) body is the ref."""
+    d = D5
+    fl = repair_fields("T6S2405B30288", ("2026/2/5", None), "状態表示基板を交換し、点灯を確認。", "TK-LED-0015",
+                       "北央電設 工藤", ("なし", False))
+    body = letter(d, render(fl), intro="先日ご報告した不具合（MD-2026-00044）の修理が完了しましたのでご報告いたします。")
+    h = headers(name, d, "修理完了のご報告（札幌トヨペット 北24条店）", jst(2026, 2, 5, 18, 20), subj_charset="UTF-8")
+    return mk.message(h, mk.text_part(body, "UTF-8", cte="base64")), [R("repair_report", fl, "MD-2026-00044")]
+
+
+@case("903-ref-subject-wins-over-body")
+def _c903(name):
+    """A tag in the subject and another ref in the body: the subject's wins."""
+    d = D6
+    fl = [F("serial_no", "製造番号", "T6K2407B81145"), F("shipped_date", "発送日", "2026/2/6"),
+          F("carrier", "運送会社", "日本郵便", "JPPOST"), F("tracking_no", "伝票番号", "9988-7766-5544")]
+    body = letter(d, render(fl), intro="不具合品を下記の通り発送しました。\n同日発生の別件（MD-2026-00055）は別途ご連絡いたします。")
+    h = headers(name, d, "[MD-2026-00054] 不具合品発送のご連絡", jst(2026, 2, 6, 15, 15))
+    return mk.message(h, mk.text_part(body, "ISO-2022-JP")), [R("shipment_notice", fl, "MD-2026-00054")]
+
+
+@case("904-ref-body-fullwidth")
+def _c904(name):
+    """A full-width ref in the body: ＭＤ－２０２６－００１２３ is MD-2026-00123."""
+    d = D7
+    fl = repair_fields("T6K2408C90551", ("2026/2/6", None), "リレーユニットを交換。", "TK-RLY-0044",
+                       "北陸電工 山崎", ("要", True))
+    block = "不具合管理番号：ＭＤ－２０２６－００１２３\n\n" + render(fl)
+    body = letter(d, block, intro="下記の不具合について修理が完了しました。")
+    h = headers(name, d, "修理完了報告（石川トヨタ 金沢駅西店）", jst(2026, 2, 6, 17, 0))
+    return mk.message(h, mk.text_part(body, "ISO-2022-JP")), [R("repair_report", fl, "MD-2026-00123")]
+
+
+@case("905-ref-only-in-quote-ignored")
+def _c905(name):
+    """The only ref is in '>' quoted lines: quoted text is ignored, so there is no defect_ref."""
+    d = D1
+    fl = [F("error_code", "エラーコード", "E-07"), F("install_date", "設置日", "2025/9/20")]
+    body = lines_of("高田様", "", "お世話になっております。静岡トヨタ 浜松店の山本です。", "",
+                    "不足していた項目をお送りします。", "", render(fl), "", "よろしくお願いいたします。", "",
+                    "> 山本様", "> ご報告の件、[MD-2026-00060] として登録しました。",
+                    "> エラーコードと設置日が未記入ですので、ご連絡ください。")
+    h = headers(name, d, "Re: 市場不具合のご報告（静岡トヨタ 浜松店）", jst(2026, 2, 3, 9, 30))
+    return mk.message(h, mk.text_part(body, "ISO-2022-JP")), [R("defect_report", fl)]
+
+
+@case("906-ref-table-column-over-subject")
+def _c906(name):
+    """Rows of a table with a 管理番号 column take their ref from it, not from the subject tag."""
+    hdr = [("ref", "管理番号"), ("received_date", "受領日"), ("analysis_result", "解析結果")]
+    rows = [["MD-2026-00056", "2026/2/5", "コネクタ端子の変形を確認。"],
+            ["MD-2026-00057", "2026/2/6", "浸水による基板腐食を確認。"]]
+    cells, recs = table(hdr, rows, "part_receipt")
+    text = note_body(SUP1, ["標記の件に関連して、同一ロットの他2件の解析結果も添付いたします。"])
+    att = mk.attachment(mk.csv_bytes(cells, bom=True), "text/csv", "kaiseki_tsuika.csv")
+    mp = with_attachments(mk.text_part(text, "ISO-2022-JP"), [att], "----=_Part_906_1770800000")
+    h = headers(name, SUP1, "[MD-2026-00021] 解析結果一覧（同一ロット追加分）", jst(2026, 2, 6, 16, 0))
+    return mk.message(h, mp), recs
+
+
+@case("951-label-longest-koujikanryoubi")
+def _c951(name):
+    """工事完了日 is install_date (longest label), not repair_date via 完了日."""
+    d = D3
+    fl = defect_block(d, model="TC-6K-01S", serial="T6S2410A70036", occurred=("2026/2/4", None),
+                      dtype=("発熱", "OVERHEAT"), symptom="充電中に本体前面が熱くなる。",
+                      installer="株式会社湘南電工", customer=None, phone=None)
+    fl.insert(6, F("install_date", "工事完了日", "2025/9/12"))
+    body = letter(d, render(fl))
+    h = headers(name, d, "市場不具合のご報告（トヨタモビリティ神奈川 藤沢店）", jst(2026, 2, 5, 10, 50))
+    return mk.message(h, mk.text_part(body, "ISO-2022-JP")), [R("defect_report", fl)]
+
+
+@case("952-label-longest-sagyoutantousha")
+def _c952(name):
+    """作業担当者 is technician (longest label), 担当者 alone is dealer_contact."""
+    d = D2
+    fl = [F("dealer_contact", "担当者", d.person), F("serial_no", "製造番号", "T6K2408A31207"),
+          F("repair_date", "修理完了日", "2026/2/6"), F("repair_action", "修理内容", "ケーブルASSYを交換。"),
+          F("technician", "作業担当者", "吉川 拓海"), F("part_return", "部品返却", "要", True)]
+    body = letter(d, render(fl), intro="標記の件、修理が完了しましたのでご報告いたします。")
+    h = headers(name, d, "[MD-2026-00058] 修理完了報告", jst(2026, 2, 6, 17, 45))
+    return mk.message(h, mk.text_part(body, "ISO-2022-JP")), [R("repair_report", fl, "MD-2026-00058")]
+
+
+@case("953-label-longest-koukanbuhin-hinban")
+def _c953(name):
+    """交換部品品番 is replaced_part, 品番 alone is product_model."""
+    d = D8
+    fl = [F("product_model", "品番", "V2H-P1"), F("serial_no", "製造番号", "HVP2311A08764"),
+          F("repair_date", "処置完了日", "2026/2/6"), F("repair_action", "処置内容", "冷却ファンを交換。"),
+          F("replaced_part", "交換部品品番", "TK-FAN-0021"), F("part_return", "不具合品返却", "Yes", True)]
+    body = letter(d, render(fl), intro="標記の件、処置が完了しましたのでご報告いたします。")
+    h = headers(name, d, "[MD-2026-00042] 処置完了報告", jst(2026, 2, 6, 18, 5))
+    return mk.message(h, mk.text_part(body, "ISO-2022-JP")), [R("repair_report", fl, "MD-2026-00042")]
+
+
+@case("954-label-longest-dealer-code-phone")
+def _c954(name):
+    """販売店コード (dealer_code) next to 販売店 (dealer_name); 電話番号 alone and お客様連絡先
+    style labels: 電話番号 is customer_phone."""
+    d = D6
+    fl = [F("dealer_name", "販売店", d.name), F("dealer_code", "販売店コード", d.code),
+          F("product_model", "機種", "TC-3K-02"), F("serial_no", "S/N", "T3K2410C41180"),
+          F("occurred_date", "発生年月日", "2026/2/5"), F("defect_type", "現象区分", "充電開始しない", "NO_CHARGE"),
+          F("symptom", "現象", "スケジュール設定どおりに充電が始まらない。"),
+          F("customer_name", "顧客名", "中野 友美"), F("customer_phone", "電話番号", "096-372-8860")]
+    body = letter(d, render(fl))
+    h = headers(name, d, "市場不具合のご報告（熊本トヨタ 南店）", jst(2026, 2, 6, 9, 20))
+    return mk.message(h, mk.text_part(body, "ISO-2022-JP")), [R("defect_report", fl)]
+
+
+@case("955-label-fuguai-hasseibi")
+def _c955(name):
+    """不具合発生日 is occurred_date; 不具合症状 is symptom; お客様連絡先 is customer_phone."""
+    d = D1
+    fl = [F("dealer_code", "販社コード", d.code), F("dealer_name", "販社名", d.name),
+          F("product_model", "型式", "TC-6K-01"), F("serial_no", "シリアル番号", "T6K2411B00318"),
+          F("occurred_date", "不具合発生日", "2026/2/1"), F("defect_type", "不具合種別", "通信不良", "COMM"),
+          F("symptom", "不具合症状", "アプリの充電履歴が更新されない。"),
+          F("customer_phone", "お客様連絡先", "053-488-2019")]
+    body = letter(d, render(fl))
+    h = headers(name, d, "市場不具合のご報告（静岡トヨタ 浜松店）", jst(2026, 2, 2, 13, 0))
+    return mk.message(h, mk.text_part(body, "ISO-2022-JP")), [R("defect_report", fl)]
+
+
+@case("956-label-nfkc-and-case")
+def _c956(name):
+    """Labels matched after NFKC and case-insensitively: ＭＯＤＥＬ, serial no, ＶＩＮ, ERROR CODE,
+    dealer code, Ｓｙｍｐｔｏｍ."""
+    d = D4
+    fl = [F("dealer_code", "dealer code", d.code), F("product_model", "ＭＯＤＥＬ", "TC-6K-01"),
+          F("serial_no", "serial no", "T6K2410C50077"), F("vin", "ＶＩＮ", "GR86-0012345"),
+          F("occurred_date", "発生日", "2026/2/3"), F("error_code", "ERROR CODE", "E-12"),
+          F("symptom", "Ｓｙｍｐｔｏｍ", "充電開始直後にE-12で停止する。")]
+    body = letter(d, render(fl))
+    h = headers(name, d, "市場不具合のご報告（岡山トヨペット 倉敷店）", jst(2026, 2, 4, 8, 50), subj_charset="UTF-8")
+    return mk.message(h, mk.text_part(body, "UTF-8", cte="8bit")), [R("defect_report", fl)]
+
+
+# =========================================================================== main
+def main():
+    outdir = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "cases")
+    os.makedirs(outdir, exist_ok=True)
+    names = set()
+    for name, fn in CASES:
+        assert name not in names, name
+        names.add(name)
+        eml, records = fn(name)
+        write_case(outdir, name, eml, records)
+    # remove files of cases that no longer exist
+    for fn in sorted(os.listdir(outdir)):
+        base, ext = os.path.splitext(fn)
+        if ext in (".eml", ".json") and base not in names:
+            os.remove(os.path.join(outdir, fn))
+    print("make_cases: wrote %d cases to %s" % (len(CASES), outdir))
+
+
+if __name__ == "__main__":
+    main()
