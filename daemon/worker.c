@@ -176,11 +176,17 @@ static void reap(worker *w, int *status)
 	if (w->from_child >= 0)
 		close(w->from_child);
 	w->to_child = w->from_child = -1;
-	/* a child that is still alive (stuck) is killed */
-	if (waitpid(w->pid, status, WNOHANG) == 0) {
-		kill(w->pid, SIGKILL);
-		waitpid(w->pid, status, 0);
+	/* the child exits on EOF; one that is still busy after a grace period
+	 * (stuck) is killed */
+	for (int i = 0; i < 200; i++) {
+		if (waitpid(w->pid, status, WNOHANG) != 0)
+			goto reaped;
+		struct timespec ts = { 0, 5 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
 	}
+	kill(w->pid, SIGKILL);
+	waitpid(w->pid, status, 0);
+reaped:
 	w->pid = -1;
 }
 

@@ -155,11 +155,20 @@ static enum header_kind reply_header(const line *lines, size_t nlines, size_t i)
 	line t = trim(lines[i]);
 	if (!t.n)
 		return HDR_NONE;
+	/* markers start with a rule, "Begin…" or ">"; header blocks and "… wrote:" need
+	 * a colon: every other line is skipped without further work */
+	unsigned char c0 = (unsigned char)t.s[0];
+	bool marker = c0 == '-' || c0 == '_' || c0 == 'B' || c0 == 'b' || c0 == 0xE2; /* ─ ━ */
+	if (!marker && !memchr(t.s, ':', t.n) && !memmem(t.s, t.n, "\xEF\xBC\x9A", 3))
+		return HDR_NONE;
+	if (!marker)
+		goto colon_forms;
 	if (icontains(t, "forwarded message") || icontains(t, "転送メッセージ") ||
 	    icontains(t, "転送されたメッセージ") || istarts(t.s, t.n, "begin forwarded message"))
 		return HDR_FORWARD;
 	if (icontains(t, "original message") || icontains(t, "元のメッセージ"))
 		return HDR_REPLY;
+colon_forms:
 	if (is_from_line(t)) {
 		/* a From: line followed by other header lines is a quoted header block */
 		for (size_t j = i + 1; j < nlines && j <= i + 5; j++)
@@ -232,17 +241,21 @@ static size_t strip_number(const char *s, size_t n)
 /* decorations before a label: bullets, marks, numbering; returns bytes to skip */
 static size_t strip_decoration(const char *s, size_t n)
 {
-	static const char *const marks[] = { "■", "□", "●", "○", "◆", "◇", "・", "*", "＊", "▼", "▽",
-					     "▶", "►", "◎", "※", "・", "･", "◯", "★", "☆", "〇", "#", "＃" };
+	static const char *const marks[] = { "■", "□", "●", "○", "◆", "◇", "・", "＊", "▼", "▽",
+					     "▶", "►", "◎", "※", "･", "◯", "★", "☆", "〇", "＃" };
 	size_t total = 0;
 	for (int round = 0; round < 4; round++) {
 		size_t i = skip_space(s, n), k = 0;
-		for (size_t j = 0; j < ARRAY_LEN(marks) && !k; j++)
-			if (starts(s + i, n - i, marks[j]))
-				k = strlen(marks[j]);
-		if (!k && starts(s + i, n - i, "- "))
+		unsigned char c = i < n ? (unsigned char)s[i] : 0;
+		if (c == '*' || c == '#')
+			k = 1;
+		else if (c == '-' && i + 1 < n && s[i + 1] == ' ')
 			k = 2;
-		if (!k)
+		else if (c >= 0xE2 && c <= 0xEF) /* all the marks are 3-byte UTF-8 */
+			for (size_t j = 0; j < ARRAY_LEN(marks) && !k; j++)
+				if (starts(s + i, n - i, marks[j]))
+					k = 3;
+		if (!k && (c == '(' || (c >= '0' && c <= '9') || c >= 0xE2))
 			k = strip_number(s + i, n - i);
 		if (!k)
 			return total + i;
@@ -269,20 +282,33 @@ static void strip_key_tail(char *key)
 	}
 }
 
-int fields_label(const vocab *v, const char *s, size_t n, bool suffix)
+/* the last code point of s, folded the way match keys are (for the cheap test) */
+static uint32_t last_folded(const char *s, size_t n)
 {
-	size_t skip = strip_decoration(s, n);
-	s += skip;
-	n -= skip;
-	/* 【label】 as a whole cell */
-	for (size_t j = 0; j < ARRAY_LEN(opening); j++)
-		if (starts(s, n, opening[j]) && ends(s, n, closing[j]) &&
-		    n > strlen(opening[j]) + strlen(closing[j])) {
-			s += strlen(opening[j]);
-			n -= strlen(opening[j]) + strlen(closing[j]);
-			break;
-		}
+	size_t start = n - 1;
+	while (start > 0 && ((unsigned char)s[start] & 0xC0) == 0x80 && n - start < 4)
+		start--;
+	uint32_t cp;
+	utf8_next(s + start, n - start, &cp);
+	if (cp >= 0xFF01 && cp <= 0xFF5E)
+		cp -= 0xFEE0; /* full-width ASCII */
+	if (cp >= 'A' && cp <= 'Z')
+		cp += 'a' - 'A';
+	if (text_is_dash(cp))
+		cp = '-';
+	return cp;
+}
+
+/* label text without decorations (see fields_label) */
+static int label_lookup(const vocab *v, const char *s, size_t n, bool suffix)
+{
 	if (!n || n > 3 * vocab_max_label_bytes(v) + 24)
+		return -1;
+	uint32_t last = last_folded(s, n);
+	/* a note or punctuation after the label, or half-width kana: take the slow path */
+	bool unsure = last == ')' || last == '.' || last == ':' || (last >= 0xFF61 && last <= 0xFF9F) ||
+		      last == 0x3011 || last == 0xFFFD;
+	if (!unsure && !vocab_label_may_end_with(v, last))
 		return -1;
 	char *key = text_match_key(s, n);
 	int field = vocab_label_exact(v, key);
@@ -299,6 +325,23 @@ int fields_label(const vocab *v, const char *s, size_t n, bool suffix)
 	}
 	free(key);
 	return field;
+}
+
+int fields_label(const vocab *v, const char *s, size_t n, bool suffix)
+{
+	size_t skip = strip_decoration(s, n);
+	s += skip;
+	n -= skip;
+	/* 【label】 as a whole cell */
+	for (size_t j = 0; j < ARRAY_LEN(opening); j++)
+		if (starts(s, n, opening[j]) && ends(s, n, closing[j]) &&
+		    n > strlen(opening[j]) + strlen(closing[j])) {
+			s += strlen(opening[j]);
+			n -= strlen(opening[j]) + strlen(closing[j]);
+			break;
+		}
+	line t = trim((line){ s, n });
+	return label_lookup(v, t.s, t.n, suffix);
 }
 
 typedef struct field_line {
@@ -369,7 +412,7 @@ static bool match_field(const vocab *v, line l, field_line *m)
 	line tl = trim((line){ lab, llen });
 	if (!tl.n)
 		return false;
-	m->field = fields_label(v, tl.s, tl.n, !alone);
+	m->field = label_lookup(v, tl.s, tl.n, !alone);
 	m->value = val ? val : "";
 	m->vlen = vlen;
 	return m->field != -1;

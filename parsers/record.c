@@ -72,70 +72,139 @@ void parse_result_free(parse_result *r)
 	memset(r, 0, sizeof *r);
 }
 
-static void set_str(json_t *o, const char *key, const char *val)
+/*
+ * The writer is a few lines of escaping rather than jansson: building jansson
+ * objects and dumping them cost more than the rest of a typical parse.  Strings
+ * are emitted as UTF-8; invalid bytes (possible in raw header values) become
+ * U+FFFD so the output is always valid JSON.
+ */
+static void json_str(strbuf *b, const char *s)
 {
-	if (val)
-		json_object_set_new(o, key, json_string(val));
+	static const char hex[] = "0123456789abcdef";
+	size_t n = strlen(s), run = 0;
+	sb_addc(b, '"');
+	for (size_t i = 0; i < n;) {
+		unsigned char c = (unsigned char)s[i];
+		bool plain = c >= 0x20 && c != '"' && c != '\\' && c != 0x7f;
+		if (c >= 0x80) {
+			uint32_t cp;
+			size_t k = utf8_next(s + i, n - i, &cp);
+			if (!(cp == 0xFFFD && k == 1)) {
+				i += k;
+				continue; /* valid UTF-8 joins the run */
+			}
+			plain = false;
+		}
+		if (plain) {
+			i++;
+			continue;
+		}
+		/* flush the run of bytes that need no escaping */
+		sb_add(b, s + run, i - run);
+		if (c >= 0x80)
+			sb_add_utf8(b, 0xFFFD);
+		else if (c == '"' || c == '\\') {
+			char e[2] = { '\\', (char)c };
+			sb_add(b, e, 2);
+		} else if (c == '\n')
+			sb_add(b, "\\n", 2);
+		else if (c == '\t')
+			sb_add(b, "\\t", 2);
+		else if (c == '\r')
+			sb_add(b, "\\r", 2);
+		else {
+			char e[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+			sb_add(b, e, 6);
+		}
+		run = ++i;
+	}
+	sb_add(b, s + run, n - run);
+	sb_addc(b, '"');
 }
 
-static json_t *strlist_json(const strlist *l)
+static void member(strbuf *b, bool *first, const char *key)
 {
-	json_t *a = json_array();
-	for (size_t i = 0; i < l->n; i++)
-		json_array_append_new(a, json_string(l->v[i]));
-	return a;
+	if (!*first)
+		sb_addc(b, ',');
+	*first = false;
+	json_str(b, key);
+	sb_addc(b, ':');
+}
+
+static void str_member(strbuf *b, bool *first, const char *key, const char *val)
+{
+	if (!val)
+		return;
+	member(b, first, key);
+	json_str(b, val);
+}
+
+static void list_member(strbuf *b, bool *first, const char *key, const strlist *l)
+{
+	member(b, first, key);
+	sb_addc(b, '[');
+	for (size_t i = 0; i < l->n; i++) {
+		if (i)
+			sb_addc(b, ',');
+		json_str(b, l->v[i]);
+	}
+	sb_addc(b, ']');
 }
 
 /* fields in vocabulary order, so output is stable whatever order the mail used */
-static json_t *fields_json(const record *rec, const vocab *v)
+static void fields_json(strbuf *b, const record *rec, const vocab *v)
 {
-	json_t *f = json_object();
+	bool first = true;
 	size_t nf = vocab_nfields(v);
+	sb_addc(b, '{');
 	for (size_t k = 0; k < nf; k++) {
 		const char *val = record_get(rec, (int)k);
 		if (!val)
 			continue;
 		const field_def *def = vocab_field_at(v, k);
+		member(b, &first, def->key);
 		if (def->cls == VC_BOOL)
-			json_object_set_new(f, def->key, json_boolean(strcmp(val, "true") == 0));
+			sb_adds(b, strcmp(val, "true") == 0 ? "true" : "false");
 		else
-			json_object_set_new(f, def->key, json_string(val));
+			json_str(b, val);
 	}
-	return f;
+	sb_addc(b, '}');
 }
 
 char *result_to_json(const parse_result *r, const vocab *v, const char *file)
 {
-	json_t *o = json_object();
-	set_str(o, "file", file);
-	set_str(o, "message_id", r->message_id);
-	set_str(o, "from", r->from);
-	set_str(o, "subject", r->subject);
-	set_str(o, "date", r->date);
-	set_str(o, "in_reply_to", r->in_reply_to);
+	strbuf b = STRBUF_INIT;
+	bool first = true;
+	sb_addc(&b, '{');
+	str_member(&b, &first, "file", file);
+	str_member(&b, &first, "message_id", r->message_id);
+	str_member(&b, &first, "from", r->from);
+	str_member(&b, &first, "subject", r->subject);
+	str_member(&b, &first, "date", r->date);
+	str_member(&b, &first, "in_reply_to", r->in_reply_to);
 	if (r->references.n)
-		json_object_set_new(o, "references", strlist_json(&r->references));
-	json_t *recs = json_array();
+		list_member(&b, &first, "references", &r->references);
+	member(&b, &first, "records");
+	sb_addc(&b, '[');
 	for (size_t i = 0; i < r->nrecords; i++) {
 		const record *rec = &r->records[i];
-		json_t *jr = json_object();
-		json_object_set_new(jr, "kind", json_string(vocab_kind_name(rec->kind)));
-		set_str(jr, "defect_ref", rec->defect_ref);
-		json_object_set_new(jr, "fields", fields_json(rec, v));
-		json_array_append_new(recs, jr);
+		bool rf = true;
+		if (i)
+			sb_addc(&b, ',');
+		sb_addc(&b, '{');
+		str_member(&b, &rf, "kind", vocab_kind_name(rec->kind));
+		str_member(&b, &rf, "defect_ref", rec->defect_ref);
+		member(&b, &rf, "fields");
+		fields_json(&b, rec, v);
+		sb_addc(&b, '}');
 	}
-	json_object_set_new(o, "records", recs);
+	sb_addc(&b, ']');
 	if (r->warnings.n)
-		json_object_set_new(o, "warnings", strlist_json(&r->warnings));
-	set_str(o, "noise", r->noise);
-	set_str(o, "error", r->error);
-	char *s = json_dumps(o, JSON_COMPACT);
-	json_decref(o);
-	if (!s)
-		return xstrdup("{\"records\":[],\"error\":\"cannot encode the result as JSON\"}");
-	char *copy = xstrdup(s);
-	free(s);
-	return copy;
+		list_member(&b, &first, "warnings", &r->warnings);
+	str_member(&b, &first, "noise", r->noise);
+	str_member(&b, &first, "error", r->error);
+	sb_addc(&b, '}');
+	return sb_steal(&b);
 }
 
 static char *get_str(json_t *o, const char *key)

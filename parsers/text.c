@@ -18,6 +18,35 @@ static bool is_ascii(const char *s, size_t n)
 	return true;
 }
 
+/*
+ * True when NFKC (and case folding) leave the string as it is: ASCII, kana and CJK
+ * ideographs, Japanese punctuation — the bulk of mail text.  Such strings skip
+ * utf8proc, whose decompose/compose passes dominate a parse otherwise.  Ranges with
+ * compatibility mappings (full-width ASCII, half-width kana, U+3000, circled
+ * numbers, combining voiced marks U+3099–309C, ゟ, ヿ) are not listed.
+ */
+static bool nfkc_quick(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n;) {
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x80) {
+			if (c == 0)
+				return false;
+			i++;
+			continue;
+		}
+		uint32_t cp;
+		size_t k = utf8_next(s + i, n - i, &cp);
+		bool ok = (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3041 && cp <= 0x3096) ||
+			  (cp >= 0x309D && cp <= 0x309E) || (cp >= 0x30A1 && cp <= 0x30FE) ||
+			  (cp >= 0x3001 && cp <= 0x301F);
+		if (!ok || (cp == 0xFFFD && k == 1))
+			return false;
+		i += k;
+	}
+	return true;
+}
+
 /* copy n bytes replacing invalid UTF-8 (and NUL) by U+FFFD so utf8proc never refuses */
 static char *sanitize(const char *s, size_t n)
 {
@@ -60,6 +89,8 @@ char *text_nfkc(const char *s, size_t n)
 				d[i] = ' ';
 		return d;
 	}
+	if (nfkc_quick(s, n))
+		return xstrndup(s, n);
 	return map(s, n, UTF8PROC_COMPOSE | UTF8PROC_COMPAT);
 }
 
@@ -110,7 +141,7 @@ char *text_nfkc_dashes(const char *s, size_t n)
 char *text_match_key(const char *s, size_t n)
 {
 	char *t;
-	if (is_ascii(s, n))
+	if (is_ascii(s, n) || nfkc_quick(s, n))
 		t = xstrndup(s, n);
 	else
 		t = map(s, n, UTF8PROC_COMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD);

@@ -119,7 +119,8 @@ void sb_adds(strbuf *b, const char *s)
 
 void sb_addc(strbuf *b, char c)
 {
-	sb_need(b, 1);
+	if (b->len + 2 > b->cap)
+		sb_need(b, 1);
 	b->s[b->len++] = c;
 	b->s[b->len] = '\0';
 }
@@ -220,7 +221,7 @@ void sl_free(strlist *l)
 	l->n = l->cap = 0;
 }
 
-size_t utf8_next(const char *str, size_t n, uint32_t *cp)
+size_t utf8_next_slow(const char *str, size_t n, uint32_t *cp)
 {
 	const unsigned char *s = (const unsigned char *)str;
 	uint32_t c;

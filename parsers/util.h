@@ -66,7 +66,15 @@ void sl_free(strlist *l);
 
 /* UTF-8 helpers */
 /* decode one code point at s (n bytes available); returns bytes used (>=1), *cp = 0xFFFD on bad input */
-size_t utf8_next(const char *s, size_t n, uint32_t *cp);
+size_t utf8_next_slow(const char *s, size_t n, uint32_t *cp);
+static inline size_t utf8_next(const char *s, size_t n, uint32_t *cp)
+{
+	if (n && (unsigned char)s[0] < 0x80) {
+		*cp = (unsigned char)s[0];
+		return 1;
+	}
+	return utf8_next_slow(s, n, cp);
+}
 /* true when the n bytes are valid UTF-8 (no overlongs, no surrogates) */
 bool utf8_valid(const char *s, size_t n);
 

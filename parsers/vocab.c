@@ -44,6 +44,8 @@ struct vocab {
 	label *labels;
 	size_t nlabels, lcap;
 	int *slots;	/* open addressing: label index + 1, 0 = empty */
+	uint32_t *ends;	/* sorted last code points of the labels */
+	size_t nends;
 	size_t nslots;
 	size_t max_label;
 	enum_table *enums;
@@ -85,8 +87,37 @@ static uint32_t hash(const char *s)
 	return h;
 }
 
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static void collect_ends(vocab *v)
+{
+	free(v->ends);
+	v->ends = xcalloc(v->nlabels ? v->nlabels : 1, sizeof *v->ends);
+	v->nends = 0;
+	for (size_t i = 0; i < v->nlabels; i++) {
+		const char *k = v->labels[i].key;
+		size_t n = v->labels[i].len, start = n - 1;
+		while (start > 0 && ((unsigned char)k[start] & 0xC0) == 0x80)
+			start--;
+		uint32_t cp;
+		utf8_next(k + start, n - start, &cp);
+		v->ends[v->nends++] = cp;
+	}
+	qsort(v->ends, v->nends, sizeof *v->ends, cmp_u32);
+}
+
+bool vocab_label_may_end_with(const vocab *v, uint32_t cp)
+{
+	return bsearch(&cp, v->ends, v->nends, sizeof cp, cmp_u32) != NULL;
+}
+
 static void rehash(vocab *v)
 {
+	collect_ends(v);
 	free(v->slots);
 	v->nslots = 64;
 	while (v->nslots < v->nlabels * 2)
@@ -432,6 +463,7 @@ void vocab_free(vocab *v)
 		free(v->labels[i].key);
 	free(v->labels);
 	free(v->slots);
+	free(v->ends);
 	for (size_t i = 0; i < v->nenums; i++)
 		enum_free(&v->enums[i]);
 	free(v->enums);

@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 typedef enum value_class {
 	VC_TEXT,
@@ -70,6 +71,9 @@ int vocab_label_exact(const vocab *v, const char *key);
 /* field index of the longest label that ends `key` (labels of 2+ characters only),
  * or -1; *label_bytes receives the matched length in bytes */
 int vocab_label_suffix(const vocab *v, const char *key, size_t *label_bytes);
+/* Could a label end with code point `cp` (already folded: Latin lower-case,
+ * full-width to ASCII, dashes to '-')?  A cheap test before building a match key. */
+bool vocab_label_may_end_with(const vocab *v, uint32_t cp);
 /* length in bytes of the longest label (match key) — to skip long lines fast */
 size_t vocab_max_label_bytes(const vocab *v);
 
