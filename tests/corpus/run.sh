@@ -28,7 +28,7 @@ if [ -d "$here/config-case" ]; then
 	# without the configuration the same mail must NOT read the new label
 	tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 	for e in "$here"/config-case/*.eml; do
-		cp "$e" "$tmp/"; cp "${e%.eml}.noconf.json" "$tmp/$(basename "${e%.eml}").json"
+		cp "$e" "$tmp/"; cp "$here/config-case/expected.noconf.json" "$tmp/$(basename "${e%.eml}").json"
 	done
 	check "built-in vocabulary only" "$grade" --cmd "$bin parse" --min-f1 1.0 "$tmp"
 fi
