@@ -49,7 +49,7 @@ CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 
 WARN := -std=c11 -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes \
 	-Wno-unused-parameter $(WERROR)
-BASE_CFLAGS := $(WARN) -D_GNU_SOURCE -iquote parsers -iquote daemon -iquote build/gen $(PKG_CFLAGS) -MMD -MP
+BASE_CFLAGS := $(WARN) -D_GNU_SOURCE -DDEFECTD_SQL_DIR=\"$(PREFIX)/share/defectd/sql\" -iquote parsers -iquote daemon -iquote build/gen $(PKG_CFLAGS) -MMD -MP
 HARDEN   := -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE
 CFLAGS   ?= -O2 -g
 SAN      := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer

@@ -33,6 +33,8 @@ typedef struct opt {
 static const opt top_opts[] = {
 	{ "database.conninfo", OT_STR, C(db_conninfo), "dbname=defectd", 0, 0,
 	  "libpq connection string (no password here)" },
+	{ "database.migrate_conninfo", OT_STR, C(db_migrate_conninfo), NULL, 0, 0,
+	  "connection for `defectd migrate` (owner/superuser); default: conninfo" },
 	{ "database.password_file", OT_STR, C(db_password_file), NULL, 0, 0,
 	  "file holding the database password (mode 0600)" },
 	{ "database.password_env", OT_STR, C(db_password_env), NULL, 0, 0,

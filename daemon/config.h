@@ -40,6 +40,7 @@ typedef struct config {
 	size_t parser_window;
 	size_t parser_memory_mb;
 	char *db_conninfo;
+	char *db_migrate_conninfo;	/* for `defectd migrate` (a role that may create roles); NULL = db_conninfo */
 	char *db_password_file;
 	char *db_password_env;
 	char *log_level;	/* error, warning, info, debug */

@@ -10,6 +10,12 @@
  *  - "UID SEARCH UID n:*" returns the highest UID even below n: we filter;
  *  - response lines longer than half of CURLOPT_BUFFERSIZE are cut: the buffer is at
  *    its maximum and a search never asks for more UIDs than fit in one line;
+ *  - Debian's 7.88.1 (security fix for CVE-2023-38039) fails a request with "Too large
+ *    response headers: N > 307200" (error 56) once its answer lines add up past 300 KiB,
+ *    and it counts, for each line, the rest of the bytes received with it: about
+ *    n²·len/2 for n lines that arrive together.  Measured here: "UID FETCH 1:130
+ *    (UID RFC822.SIZE)" fails, one SEARCH line of 230 kB passes.  So sizes are asked
+ *    for in slices of SIZES_CHUNK messages;
  *  - CURLOPT_MAXFILESIZE is not enforced for IMAP: the write callback enforces the limit;
  *  - after a failed command curl logs out and drops the connection, so the next
  *    request logs in again by itself.
@@ -33,9 +39,13 @@
 #define CONNECT_TIMEOUT 15L	/* seconds */
 #define STALL_TIMEOUT 60L	/* seconds without a byte: the server is gone */
 #define BUFFER_SIZE (512L * 1024)	/* CURL_MAX_READ_SIZE: lines up to 256 KiB survive */
-#define REPLY_MAX (8u << 20)	/* untagged bytes kept per command */
-/* UIDs per SEARCH answer, at most: 16000 × "4294967295 " = 176 kB < 256 KiB */
+#define REPLY_MAX (1u << 20)	/* untagged bytes kept per command (curl stops sooner) */
+/* UIDs per SEARCH answer, at most: 16000 × "4294967295 " = 176 kB, under half the
+ * buffer (256 KiB) and under curl's 300 KiB of response lines per request */
 #define SEARCH_CHUNK 16000u
+/* messages per "UID FETCH a:b (UID RFC822.SIZE)": lines of at most ~64 bytes, counted
+ * by curl as about 64² × 64 / 2 = 131 kB (see above) */
+#define SIZES_CHUNK 64u
 #define UID_MAX 4294967295u
 
 /* What one request brought back. */
@@ -185,6 +195,17 @@ static bool server_says_later(const char *text)
 	for (size_t i = 0; text && i < ARRAY_LEN(codes); i++)
 		later |= strstr(text, codes[i]) != NULL;
 	return later;
+}
+
+/* RFC 5530 response codes that no retry will fix: the configuration must change. */
+static bool server_says_never(const char *text)
+{
+	static const char *const codes[] = { "[NOPERM]", "[AUTHORIZATIONFAILED]", "[READ-ONLY]" };
+	bool never = false;
+
+	for (size_t i = 0; text && i < ARRAY_LEN(codes); i++)
+		never |= strstr(text, codes[i]) != NULL;
+	return never;
 }
 
 static bool parse_u64(const char *s, char **end, uint64_t *v)
@@ -401,8 +422,9 @@ static source_rc classify(imap *m, CURLcode cc, const char *what, char **err)
 		}
 		break;
 	case CURLE_QUOTE_ERROR:
-		/* a tagged NO or BAD to a custom command */
-		rc = server_says_later(m->r.fail) || !strncmp(said, "NO", 2) ? SRC_TEMP : SRC_FATAL;
+		/* a tagged NO (try again later) or BAD (we sent something wrong) */
+		rc = server_says_later(m->r.fail) || (!strncmp(said, "NO", 2) && !server_says_never(said)) ? SRC_TEMP
+													 : SRC_FATAL;
 		*err = xasprintf("%s: server said: %s", what, *said ? said : "(no text)");
 		break;
 	default:
@@ -541,47 +563,63 @@ static int item_uid_cmp(const void *key, const void *elem)
 	return k < u ? -1 : k > u;
 }
 
-/* RFC822.SIZE for items[0..n) (sorted by UID); best effort: sizes stay 0 on failure. */
+/* "* 5 FETCH (UID 12 RFC822.SIZE 3456)": set the size of that item when it is one of ours */
+static void size_from_line(const char *l, source_item *items, size_t n)
+{
+	const char *p = strchr(l, '(');
+	uint64_t uid = 0, size = 0, v;
+	bool have_size = false;
+	char *end;
+
+	if (!p || !strstr(l, " FETCH "))
+		goto out;
+	while (*p && *p != ')') {
+		p++;
+		while (*p == ' ')
+			p++;
+		const char *name = p;
+		while (*p && *p != ' ' && *p != ')')
+			p++;
+		size_t nlen = (size_t)(p - name);
+		while (*p == ' ')
+			p++;
+		if (!parse_u64(p, &end, &v))
+			break;
+		p = end;
+		if (nlen == 3 && !strncasecmp(name, "UID", 3)) {
+			uid = v;
+		} else if (nlen == 11 && !strncasecmp(name, "RFC822.SIZE", 11)) {
+			size = v;
+			have_size = true;
+		}
+	}
+	source_item *it = bsearch(&uid, items, n, sizeof *items, item_uid_cmp);
+	if (it && have_size && size <= SIZE_MAX)
+		it->size = (size_t)size;
+out:
+	return;
+}
+
+/*
+ * RFC822.SIZE for items[0..n) (sorted by UID; every UID between the first and the
+ * last is an item, as they are a prefix of one search); best effort: sizes stay 0
+ * when the server does not answer.
+ */
 static void fetch_sizes(imap *m, uint64_t uidvalidity, source_item *items, size_t n)
 {
-	char *url = guarded_url(m, uidvalidity), *err = NULL;
-	char *cmd = xasprintf("UID FETCH %" PRIu64 ":%" PRIu64 " (UID RFC822.SIZE)", items[0].uid,
-			      items[n - 1].uid);
+	char *url = guarded_url(m, uidvalidity), *err = NULL, *cmd = NULL;
 
-	if (command(m, url, cmd, "UID FETCH", &err) != SRC_OK)
-		goto out;
-	for (size_t i = 0; i < m->r.lines.n; i++) {
-		const char *l = m->r.lines.v[i], *p = strchr(l, '(');
-		uint64_t uid = 0, size = 0, v;
-		bool have_size = false;
-		char *end;
-		if (!p || !strstr(l, " FETCH "))
-			continue;
-		while (*p && *p != ')') {
-			p++;
-			while (*p == ' ')
-				p++;
-			const char *name = p;
-			while (*p && *p != ' ' && *p != ')')
-				p++;
-			size_t nlen = (size_t)(p - name);
-			while (*p == ' ')
-				p++;
-			if (!parse_u64(p, &end, &v))
-				break;
-			p = end;
-			if (nlen == 3 && !strncasecmp(name, "UID", 3))
-				uid = v;
-			else if (nlen == 11 && !strncasecmp(name, "RFC822.SIZE", 11)) {
-				size = v;
-				have_size = true;
-			}
-		}
-		source_item *it = bsearch(&uid, items, n, sizeof *items, item_uid_cmp);
-		if (it && have_size && size <= SIZE_MAX)
-			it->size = (size_t)size;
+	for (size_t from = 0; from < n; from += SIZES_CHUNK) {
+		size_t k = n - from < SIZES_CHUNK ? n - from : SIZES_CHUNK;
+		source_item *slice = items + from;
+		free(cmd);
+		cmd = xasprintf("UID FETCH %" PRIu64 ":%" PRIu64 " (UID RFC822.SIZE)", slice[0].uid, slice[k - 1].uid);
+		xfree(&err);
+		if (command(m, url, cmd, "UID FETCH", &err) != SRC_OK)
+			break;
+		for (size_t i = 0; i < m->r.lines.n; i++)
+			size_from_line(m->r.lines.v[i], slice, k);
 	}
-out:
 	free(err);
 	free(cmd);
 	free(url);

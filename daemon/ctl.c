@@ -1,0 +1,323 @@
+/*
+ * ctl — defectctl.  Reads the database the daemon writes; changes go through store.c
+ * (reparse, assign, resume) so they follow the same rules as ingestion.  Output is an
+ * aligned table that measures East Asian wide characters.  Never prints personal data:
+ * `quarantine show` prints the headers and the parse warnings, not the raw mail.
+ */
+#include "ctl.h"
+#include "config.h"
+#include "db.h"
+#include "store.h"
+#include "text.h"
+#include "worker.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void ctl_usage(void)
+{
+	fputs("usage: defectctl [-c CONFIG] COMMAND\n"
+	      "  status                          per mailbox: last poll, backlog, quarantine, last error\n"
+	      "  list                            the defects with their three tracks\n"
+	      "  quarantine list [--all]         quarantined messages and records (open ones by default)\n"
+	      "  quarantine show ID              one entry: reason, message headers, warnings\n"
+	      "  quarantine reparse ID           parse the entry's message again and apply it\n"
+	      "  quarantine assign ID MD-REF     assign an uncorrelated record to a defect by hand\n"
+	      "  reparse --all | MESSAGE-ID...   parse stored mail again (after a parser change)\n"
+	      "  mailbox resume NAME [UIDVALIDITY] clear a halt (e.g. after a UIDVALIDITY change)\n",
+	      stdout);
+}
+
+/* ---- an aligned table ---------------------------------------------------------- */
+
+static void print_cell(const char *s, size_t width, bool last)
+{
+	size_t w = text_width(s, strlen(s));
+	fputs(s, stdout);
+	if (!last)
+		for (; w < width + 2; w++)
+			fputc(' ', stdout);
+}
+
+static void print_result(PGresult *r)
+{
+	int nf = PQnfields(r), nt = PQntuples(r);
+	size_t *w = xcalloc((size_t)nf, sizeof *w);
+	for (int f = 0; f < nf; f++) {
+		w[f] = text_width(PQfname(r, f), strlen(PQfname(r, f)));
+		for (int t = 0; t < nt; t++) {
+			size_t x = text_width(PQgetvalue(r, t, f), strlen(PQgetvalue(r, t, f)));
+			if (x > w[f])
+				w[f] = x;
+		}
+	}
+	for (int f = 0; f < nf; f++)
+		print_cell(PQfname(r, f), w[f], f == nf - 1);
+	fputc('\n', stdout);
+	for (int f = 0; f < nf; f++) {
+		for (size_t i = 0; i < w[f]; i++)
+			fputc('-', stdout);
+		if (f != nf - 1)
+			fputs("  ", stdout);
+	}
+	fputc('\n', stdout);
+	for (int t = 0; t < nt; t++) {
+		for (int f = 0; f < nf; f++)
+			print_cell(PQgetvalue(r, t, f), w[f], f == nf - 1);
+		fputc('\n', stdout);
+	}
+	printf("(%d row%s)\n", nt, nt == 1 ? "" : "s");
+	free(w);
+}
+
+static int query_print(PGconn *c, const char *sql, int n, const char *const *params)
+{
+	char *err = NULL;
+	PGresult *r = db_query(c, sql, n, params, &err);
+	if (!r) {
+		fprintf(stderr, "defectctl: %s\n", err);
+		free(err);
+		return 1;
+	}
+	print_result(r);
+	PQclear(r);
+	return 0;
+}
+
+/* ---- commands ------------------------------------------------------------------ */
+
+static int cmd_status(PGconn *c)
+{
+	return query_print(c,
+		"SELECT m.name AS mailbox,"
+		" coalesce(to_char(m.last_poll_at, 'YYYY-MM-DD HH24:MI:SS'), 'never') AS last_poll,"
+		" coalesce(to_char(m.last_ok_at, 'YYYY-MM-DD HH24:MI:SS'), '-') AS last_ok,"
+		" m.backlog + (SELECT count(*) FROM defectd.mailbox_items i WHERE i.mailbox_id = m.id AND i.state = 'pending') AS backlog,"
+		" (SELECT count(*) FROM defectd.quarantine q WHERE q.mailbox_id = m.id AND q.resolved_at IS NULL) AS quarantine,"
+		" (SELECT count(*) FROM defectd.mailbox_items i WHERE i.mailbox_id = m.id AND i.state = 'done') AS stored,"
+		" CASE WHEN m.halted_reason IS NOT NULL THEN 'HALTED: ' || m.halted_reason"
+		"      ELSE coalesce(m.last_error, '') END AS last_error"
+		" FROM defectd.mailboxes m ORDER BY m.name",
+		0, NULL);
+}
+
+static int cmd_list(PGconn *c)
+{
+	return query_print(c,
+		"SELECT ref, to_char(opened_at, 'YYYY-MM-DD') AS opened, coalesce(dealer_name, dealer_code, '') AS dealer,"
+		" coalesce(product_model, '') AS model, coalesce(serial_no, '') AS serial_no,"
+		" coalesce(defect_type, '') AS type,"
+		" CASE WHEN data_status = 'complete' THEN 'complete' ELSE 'missing ' || array_length(missing_fields, 1) END AS data,"
+		" repair_status AS repair, part_status AS part, CASE WHEN closed THEN 'closed' ELSE 'open' END AS status"
+		" FROM defectd.defect_list ORDER BY ref",
+		0, NULL);
+}
+
+static int cmd_quarantine_list(PGconn *c, bool all)
+{
+	const char *p[] = { all ? "t" : "f" };
+	return query_print(c,
+		"SELECT q.id, to_char(q.created_at, 'YYYY-MM-DD HH24:MI') AS created, q.reason_kind AS kind,"
+		" coalesce(b.name, '') AS mailbox, coalesce(q.message_id::text, '') AS message,"
+		" coalesce(q.record_index::text, '') AS record, left(q.reason, 80) AS reason,"
+		" CASE WHEN q.resolved_at IS NULL THEN 'open' ELSE coalesce(q.resolution, 'resolved') END AS state"
+		" FROM defectd.quarantine q LEFT JOIN defectd.mailboxes b ON b.id = q.mailbox_id"
+		" WHERE $1::boolean OR q.resolved_at IS NULL ORDER BY q.id",
+		1, p);
+}
+
+static int cmd_quarantine_show(PGconn *c, const char *id)
+{
+	const char *p[] = { id };
+	int rc = query_print(c,
+		"SELECT q.id, q.reason_kind AS kind, q.reason, coalesce(b.name, '') AS mailbox, coalesce(q.source_key, '') AS key,"
+		" coalesce(q.record_index::text, '') AS record, coalesce(length(q.raw)::text, '') AS raw_bytes"
+		" FROM defectd.quarantine q LEFT JOIN defectd.mailboxes b ON b.id = q.mailbox_id WHERE q.id = $1::bigint",
+		1, p);
+	if (rc)
+		return rc;
+	return query_print(c,
+		"SELECT m.id AS message, coalesce(m.message_id, '') AS message_id, coalesce(m.from_addr, '') AS from,"
+		" coalesce(m.subject, '') AS subject, m.status, coalesce(array_to_string(m.warnings, '; '), '') AS warnings"
+		" FROM defectd.quarantine q JOIN defectd.messages m ON m.id = q.message_id WHERE q.id = $1::bigint",
+		1, p);
+}
+
+/* parse raw mail in the worker and apply it again */
+static int reparse_message(PGconn *c, const config *conf, worker *w, int64_t id)
+{
+	char *err = NULL, *raw = NULL, *json = NULL;
+	size_t len = 0;
+	int rc = 1;
+	parse_result r = { 0 };
+	store_result sr;
+	memset(&sr, 0, sizeof sr);
+	if (store_message_raw(c, id, &raw, &len, &err) != STORE_OK)
+		goto out;
+	if (!(json = worker_parse(w, raw, len, &err)))
+		goto out;
+	if (result_from_json(json, strlen(json), conf->v, &r, &err) < 0)
+		goto out;
+	if (store_reparse(c, id, &r, conf->v, NULL, &sr, &err) != STORE_OK)
+		goto out;
+	printf("message %lld: %s; %u opened, %u applied, %u uncorrelated%s\n", (long long)id,
+	       r.error ? r.error : "parsed", sr.opened, sr.applied, sr.uncorrelated,
+	       sr.quarantined ? " (still quarantined)" : "");
+	rc = 0;
+out:
+	if (rc)
+		fprintf(stderr, "defectctl: message %lld: %s\n", (long long)id, err ? err : "failed");
+	store_result_free(&sr);
+	parse_result_free(&r);
+	free(json);
+	free(raw);
+	free(err);
+	return rc;
+}
+
+static worker *start_worker(const config *conf)
+{
+	worker_opts wo = { conf->v, conf->limits, conf->parser_timeout, conf->parser_window,
+			   conf->parser_memory_mb, NULL };
+	char *err = NULL;
+	worker *w = worker_new(&wo, &err);
+	if (!w) {
+		fprintf(stderr, "defectctl: cannot start the parser: %s\n", err);
+		free(err);
+	}
+	return w;
+}
+
+static int cmd_reparse(PGconn *c, const config *conf, int argc, char **argv)
+{
+	char *err = NULL;
+	worker *w = start_worker(conf);
+	int rc = 0;
+	if (!w)
+		return 1;
+	if (argc >= 1 && !strcmp(argv[0], "--all")) {
+		PGresult *r = db_query(c, "SELECT id FROM defectd.messages ORDER BY id", 0, NULL, &err);
+		if (!r) {
+			fprintf(stderr, "defectctl: %s\n", err);
+			free(err);
+			worker_free(w);
+			return 1;
+		}
+		for (int i = 0; i < PQntuples(r); i++)
+			rc |= reparse_message(c, conf, w, db_int(r, i, 0));
+		PQclear(r);
+	} else {
+		for (int i = 0; i < argc; i++)
+			rc |= reparse_message(c, conf, w, strtoll(argv[i], NULL, 10));
+	}
+	worker_free(w);
+	return rc;
+}
+
+static int cmd_quarantine_reparse(PGconn *c, const config *conf, const char *id)
+{
+	const char *p[] = { id };
+	char *err = NULL;
+	PGresult *r = db_query(c, "SELECT message_id FROM defectd.quarantine WHERE id = $1::bigint", 1, p, &err);
+	if (!r || PQntuples(r) != 1 || PQgetisnull(r, 0, 0)) {
+		fprintf(stderr, "defectctl: quarantine entry %s %s\n", id,
+			err ? err : "has no stored message (poison, too big or a parser crash keep only raw mail)");
+		free(err);
+		if (r)
+			PQclear(r);
+		return 1;
+	}
+	char *mid = xstrdup(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	char *argv[] = { mid };
+	int rc = cmd_reparse(c, conf, 1, argv);
+	free(mid);
+	return rc;
+}
+
+static int cmd_assign(PGconn *c, const char *id, const char *ref)
+{
+	char *err = NULL;
+	if (store_assign(c, strtoll(id, NULL, 10), ref, NULL, &err) != STORE_OK) {
+		fprintf(stderr, "defectctl: %s\n", err);
+		free(err);
+		return 1;
+	}
+	printf("quarantine entry %s assigned to %s\n", id, ref);
+	return 0;
+}
+
+static int cmd_resume(PGconn *c, const char *name, const char *uidvalidity)
+{
+	char *err = NULL;
+	uint64_t v = uidvalidity ? strtoull(uidvalidity, NULL, 10) : 0;
+	if (store_mailbox_resume(c, name, v, &err) != STORE_OK) {
+		fprintf(stderr, "defectctl: %s\n", err);
+		free(err);
+		return 1;
+	}
+	printf("mailbox %s resumed%s\n", name, v ? " with a new UIDVALIDITY: every message is re-matched" : "");
+	return 0;
+}
+
+int ctl_main(const char *config_path, int argc, char **argv)
+{
+	if (argc < 1) {
+		ctl_usage();
+		return 2;
+	}
+	strlist errs = STRLIST_INIT;
+	config *conf = config_load(config_path, &errs);
+	if (!conf) {
+		for (size_t i = 0; i < errs.n; i++)
+			fprintf(stderr, "defectctl: %s\n", errs.v[i]);
+		sl_free(&errs);
+		return 2;
+	}
+	char *err = NULL, *password = NULL;
+	if (conf->db_password_file || conf->db_password_env) {
+		password = config_secret(conf->db_password_file, conf->db_password_env, &err);
+		if (!password) {
+			fprintf(stderr, "defectctl: database password: %s\n", err);
+			free(err);
+			config_free(conf);
+			return 2;
+		}
+	}
+	PGconn *c = db_connect(conf->db_conninfo, password, &err);
+	if (password) {
+		explicit_bzero(password, strlen(password));
+		free(password);
+	}
+	if (!c) {
+		fprintf(stderr, "defectctl: %s\n", err);
+		free(err);
+		config_free(conf);
+		return 2;
+	}
+	int rc = 2;
+	const char *cmd = argv[0];
+	const char *sub = argc > 1 ? argv[1] : "";
+	if (!strcmp(cmd, "status"))
+		rc = cmd_status(c);
+	else if (!strcmp(cmd, "list"))
+		rc = cmd_list(c);
+	else if (!strcmp(cmd, "reparse") && argc >= 2)
+		rc = cmd_reparse(c, conf, argc - 1, argv + 1);
+	else if (!strcmp(cmd, "quarantine") && (!strcmp(sub, "list") || !*sub))
+		rc = cmd_quarantine_list(c, argc > 2 && !strcmp(argv[2], "--all"));
+	else if (!strcmp(cmd, "quarantine") && !strcmp(sub, "show") && argc == 3)
+		rc = cmd_quarantine_show(c, argv[2]);
+	else if (!strcmp(cmd, "quarantine") && !strcmp(sub, "reparse") && argc == 3)
+		rc = cmd_quarantine_reparse(c, conf, argv[2]);
+	else if (!strcmp(cmd, "quarantine") && !strcmp(sub, "assign") && argc == 4)
+		rc = cmd_assign(c, argv[2], argv[3]);
+	else if (!strcmp(cmd, "mailbox") && !strcmp(sub, "resume") && (argc == 3 || argc == 4))
+		rc = cmd_resume(c, argv[2], argc == 4 ? argv[3] : NULL);
+	else
+		ctl_usage();
+	PQfinish(c);
+	config_free(conf);
+	return rc;
+}

@@ -1,0 +1,419 @@
+/*
+ * db — libpq plumbing shared by store.c and track.c, and the migration runner.
+ *
+ * Must never: put a value into SQL text (parameters only), log or keep the password,
+ * run a migration file outside its transaction.
+ */
+#include "db.h"
+#include "log.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* the migration lock; the mailbox locks use the one-key form with another text */
+#define MIGRATE_LOCK "SELECT pg_advisory_xact_lock(hashtext('defectd.migrate'))"
+#define MAX_MIGRATION_BYTES (16u << 20)
+
+/* "what: message (SQLSTATE xxxxx)", trailing newlines of libpq's message removed */
+static char *pg_error(PGconn *c, const PGresult *r, const char *what)
+{
+	const char *msg = r ? PQresultErrorMessage(r) : NULL;
+	if (!msg || !*msg)
+		msg = c ? PQerrorMessage(c) : "no connection";
+	if (!msg || !*msg)
+		msg = r ? PQresStatus(PQresultStatus(r)) : "unknown error";
+	size_t n = strlen(msg);
+	while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+		n--;
+	const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+	if (state)
+		return xasprintf("%s: %.*s (SQLSTATE %s)", what, (int)n, msg, state);
+	return xasprintf("%s: %.*s", what, (int)n, msg);
+}
+
+/* server notices ("already exists, skipping" …) are for debugging, not for stderr */
+static void on_notice(void *arg, const char *msg)
+{
+	size_t n = strlen(msg);
+	while (n && msg[n - 1] == '\n')
+		n--;
+	log_debug("database: %.*s", (int)n, msg);
+}
+
+PGconn *db_connect(const char *conninfo, const char *password, char **err)
+{
+	/* dbname first (expanded as a connection string), then what we insist on */
+	const char *keys[5], *vals[5];
+	int n = 0;
+	keys[n] = "dbname", vals[n++] = conninfo ? conninfo : "";
+	if (password)
+		keys[n] = "password", vals[n++] = password;
+	keys[n] = "client_encoding", vals[n++] = "UTF8";
+	keys[n] = "fallback_application_name", vals[n++] = "defectd";
+	keys[n] = NULL, vals[n] = NULL;
+
+	PGconn *c = PQconnectdbParams(keys, vals, 1);
+	if (!c) {
+		*err = xstrdup("database: out of memory");
+		goto out;
+	}
+	if (PQstatus(c) != CONNECTION_OK) {
+		*err = pg_error(c, NULL, "database connection");
+		PQfinish(c);
+		c = NULL;
+		goto out;
+	}
+	PQsetNoticeProcessor(c, on_notice, NULL);
+out:
+	return c;
+}
+
+int db_exec(PGconn *c, const char *sql, char **err)
+{
+	int rc = -1;
+	PGresult *r = PQexec(c, sql);
+	ExecStatusType st = PQresultStatus(r);
+	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+		*err = pg_error(c, r, "database");
+		goto out;
+	}
+	rc = 0;
+out:
+	PQclear(r);
+	return rc;
+}
+
+PGresult *db_query_ex(PGconn *c, const char *sql, int nparams, const char *const *params,
+		      const int *lengths, const int *formats, int result_format, char **err)
+{
+	PGresult *r = PQexecParams(c, sql, nparams, NULL, params, lengths, formats, result_format);
+	ExecStatusType st = PQresultStatus(r);
+	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+		*err = pg_error(c, r, "database");
+		PQclear(r);
+		r = NULL;
+	}
+	return r;
+}
+
+PGresult *db_query(PGconn *c, const char *sql, int nparams, const char *const *params, char **err)
+{
+	return db_query_ex(c, sql, nparams, params, NULL, NULL, 0, err);
+}
+
+int db_begin(PGconn *c, char **err)
+{
+	return db_exec(c, "BEGIN", err);
+}
+
+int db_commit(PGconn *c, char **err)
+{
+	/* COMMIT of an aborted transaction reports success with a ROLLBACK tag */
+	int rc = -1;
+	PGresult *r = PQexec(c, "COMMIT");
+	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+		*err = pg_error(c, r, "database commit");
+		goto out;
+	}
+	if (strcmp(PQcmdStatus(r), "COMMIT") != 0) {
+		*err = xstrdup("database commit: the transaction was rolled back");
+		goto out;
+	}
+	rc = 0;
+out:
+	PQclear(r);
+	return rc;
+}
+
+void db_rollback(PGconn *c)
+{
+	if (!c || PQstatus(c) != CONNECTION_OK)
+		return;
+	PGTransactionStatusType ts = PQtransactionStatus(c);
+	if (ts == PQTRANS_INTRANS || ts == PQTRANS_INERROR)
+		PQclear(PQexec(c, "ROLLBACK"));
+}
+
+const char *db_value(const PGresult *r, int row, int col)
+{
+	if (!r || row >= PQntuples(r) || col >= PQnfields(r) || PQgetisnull(r, row, col))
+		return NULL;
+	return PQgetvalue(r, row, col);
+}
+
+int64_t db_int(const PGresult *r, int row, int col)
+{
+	const char *v = db_value(r, row, col);
+	return v ? strtoll(v, NULL, 10) : 0;
+}
+
+bool db_bool(const PGresult *r, int row, int col)
+{
+	const char *v = db_value(r, row, col);
+	return v && v[0] == 't';
+}
+
+const char *db_int_param(char *buf, int64_t n)
+{
+	snprintf(buf, 24, "%" PRId64, n);
+	return buf;
+}
+
+char *db_text_array(const char *const *v, size_t n)
+{
+	strbuf b = STRBUF_INIT;
+	sb_addc(&b, '{');
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			sb_addc(&b, ',');
+		sb_addc(&b, '"');
+		for (const char *p = v[i] ? v[i] : ""; *p; p++) {
+			if (*p == '"' || *p == '\\')
+				sb_addc(&b, '\\');
+			sb_addc(&b, *p);
+		}
+		sb_addc(&b, '"');
+	}
+	sb_addc(&b, '}');
+	return sb_steal(&b);
+}
+
+/* ---- locks ------------------------------------------------------------------------------- */
+
+bool db_try_lock_mailbox(PGconn *c, const char *mailbox)
+{
+	/* pg_try_advisory_lock stacks when called again by the holder; look in pg_locks first.
+	 * A bigint key k shows as classid = k >> 32, objid = k & 0xffffffff, objsubid = 1. */
+	static const char sql[] =
+		"SELECT CASE WHEN EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory'"
+		"  AND l.pid = pg_backend_pid() AND l.objsubid = 1 AND l.granted"
+		"  AND ((l.classid::bigint << 32) | l.objid::bigint) = k.key)"
+		" THEN true ELSE pg_try_advisory_lock(k.key) END"
+		" FROM (SELECT hashtext('defectd.mailbox:' || $1)::bigint AS key) k";
+	const char *p[1] = { mailbox };
+	char *err = NULL;
+	PGresult *r = db_query(c, sql, 1, p, &err);
+	bool held = r && db_bool(r, 0, 0);
+	PQclear(r);
+	free(err);
+	return held;
+}
+
+void db_unlock_mailbox(PGconn *c, const char *mailbox)
+{
+	const char *p[1] = { mailbox };
+	char *err = NULL;
+	PQclear(db_query(c, "SELECT pg_advisory_unlock(hashtext('defectd.mailbox:' || $1))", 1, p, &err));
+	free(err);
+}
+
+bool db_connection_lost(PGconn *c)
+{
+	return !c || PQstatus(c) == CONNECTION_BAD;
+}
+
+bool db_err_retryable(PGconn *c, const char *err)
+{
+	if (db_connection_lost(c))
+		return true;
+	const char *s = err ? strstr(err, "(SQLSTATE ") : NULL;
+	const char *last = s;
+	while (s && (s = strstr(s + 1, "(SQLSTATE ")))
+		last = s;
+	if (!last)
+		return false;
+	const char *cls = last + strlen("(SQLSTATE ");
+	static const char *const temp[] = { "08", "40", "53", "55", "57", "58", "25", "28", "3D", "3F", "42" };
+	for (size_t i = 0; i < ARRAY_LEN(temp); i++)
+		if (!strncmp(cls, temp[i], 2))
+			return true;
+	return false;
+}
+
+/* ---- migrations -------------------------------------------------------------------------- */
+
+typedef struct migration {
+	int version;
+	char *name;	/* file name */
+} migration;
+
+static int cmp_migration(const void *a, const void *b)
+{
+	const migration *x = a, *y = b;
+	return (x->version > y->version) - (x->version < y->version);
+}
+
+/* NNN_name.sql: digits, '_', something, ".sql" */
+static bool migration_name(const char *name, int *version)
+{
+	size_t n = strlen(name), d = 0;
+	while (name[d] >= '0' && name[d] <= '9')
+		d++;
+	if (d == 0 || d > 6 || name[d] != '_' || n < d + 6 || strcmp(name + n - 4, ".sql") != 0)
+		return false;
+	*version = atoi(name);
+	return true;
+}
+
+static int list_migrations(const char *dir, migration **out, size_t *nout, char **err)
+{
+	int rc = -1;
+	migration *m = NULL;
+	size_t n = 0, cap = 0;
+	DIR *d = opendir(dir);
+	if (!d) {
+		*err = xasprintf("%s: %s", dir, strerror(errno));
+		goto out;
+	}
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		int v;
+		if (!migration_name(e->d_name, &v))
+			continue;
+		m = xgrow(m, &cap, n + 1, sizeof *m);
+		m[n++] = (migration){ v, xstrdup(e->d_name) };
+	}
+	qsort(m, n, sizeof *m, cmp_migration);
+	for (size_t i = 1; i < n; i++)
+		if (m[i].version == m[i - 1].version) {
+			*err = xasprintf("%s: %s and %s have the same version", dir, m[i - 1].name, m[i].name);
+			goto out;
+		}
+	rc = 0;
+out:
+	if (d)
+		closedir(d);
+	if (rc < 0) {
+		for (size_t i = 0; i < n; i++)
+			free(m[i].name);
+		free(m);
+		m = NULL;
+		n = 0;
+	}
+	*out = m;
+	*nout = n;
+	return rc;
+}
+
+static char *read_file(const char *path, char **err)
+{
+	char *buf = NULL;
+	FILE *f = fopen(path, "rb");
+	struct stat st;
+	if (!f || fstat(fileno(f), &st) < 0) {
+		*err = xasprintf("%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (st.st_size < 0 || (uintmax_t)st.st_size > MAX_MIGRATION_BYTES) {
+		*err = xasprintf("%s: too large for a migration", path);
+		goto out;
+	}
+	buf = xmalloc((size_t)st.st_size + 1);
+	size_t got = fread(buf, 1, (size_t)st.st_size, f);
+	if (got != (size_t)st.st_size || memchr(buf, 0, got)) {
+		*err = xasprintf("%s: short read or NUL byte", path);
+		xfree(&buf);
+		goto out;
+	}
+	buf[got] = '\0';
+out:
+	if (f)
+		fclose(f);
+	return buf;
+}
+
+static int bootstrap(PGconn *c, char **err)
+{
+	int rc = -1;
+	if (db_begin(c, err) < 0 || db_exec(c, MIGRATE_LOCK, err) < 0 ||
+	    db_exec(c, "CREATE SCHEMA IF NOT EXISTS defectd", err) < 0 ||
+	    db_exec(c, "CREATE TABLE IF NOT EXISTS defectd.schema_migrations ("
+		       " version integer PRIMARY KEY, name text NOT NULL,"
+		       " applied_at timestamptz NOT NULL DEFAULT now())", err) < 0 ||
+	    db_commit(c, err) < 0)
+		goto out;
+	rc = 0;
+out:
+	if (rc < 0)
+		db_rollback(c);
+	return rc;
+}
+
+/* 1 applied, 0 already there, -1 error */
+static int apply_one(PGconn *c, const char *dir, const migration *m, char **err)
+{
+	int rc = -1;
+	char *path = xasprintf("%s/%s", dir, m->name);
+	char *sql = NULL, *e = NULL, ver[24];
+	const char *p[2] = { db_int_param(ver, m->version), m->name };
+	PGresult *r = NULL;
+
+	if (db_begin(c, err) < 0 || db_exec(c, MIGRATE_LOCK, err) < 0)
+		goto out;
+	r = db_query(c, "SELECT 1 FROM defectd.schema_migrations WHERE version = $1", 1, p, err);
+	if (!r)
+		goto out;
+	if (PQntuples(r) > 0) {
+		rc = 0;
+		goto out;
+	}
+	if (!(sql = read_file(path, err)))
+		goto out;
+	if (db_exec(c, sql, &e) < 0) {
+		*err = xasprintf("%s: %s", m->name, e);
+		goto out;
+	}
+	PQclear(r);
+	r = db_query(c, "INSERT INTO defectd.schema_migrations (version, name) VALUES ($1, $2)", 2, p, err);
+	if (!r)
+		goto out;
+	/* a DO block: a plain call would be resolved before the existence check */
+	if (db_exec(c, "DO $$ BEGIN"
+		       " IF to_regprocedure('defectd.assign_ownership()') IS NOT NULL"
+		       "  AND to_regrole('defectd_owner') IS NOT NULL THEN"
+		       "  PERFORM defectd.assign_ownership(); END IF; END $$", err) < 0 ||
+	    db_commit(c, err) < 0)
+		goto out;
+	rc = 1;
+out:
+	if (rc <= 0)
+		db_rollback(c);
+	PQclear(r);
+	free(e);
+	free(sql);
+	free(path);
+	return rc;
+}
+
+int db_migrate(PGconn *c, const char *sql_dir, strlist *applied, char **err)
+{
+	int rc = -1;
+	migration *m = NULL;
+	size_t n = 0;
+	if (list_migrations(sql_dir, &m, &n, err) < 0)
+		goto out;
+	if (n == 0) {
+		*err = xasprintf("%s: no NNN_name.sql files", sql_dir);
+		goto out;
+	}
+	if (bootstrap(c, err) < 0)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		int a = apply_one(c, sql_dir, &m[i], err);
+		if (a < 0)
+			goto out;
+		if (a > 0 && applied)
+			sl_push(applied, xstrdup(m[i].name));
+	}
+	rc = 0;
+out:
+	for (size_t i = 0; i < n; i++)
+		free(m[i].name);
+	free(m);
+	return rc;
+}

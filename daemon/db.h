@@ -1,0 +1,90 @@
+/*
+ * db — the PostgreSQL connection: connecting (the password travels as its own keyword and is
+ * never logged), schema migrations (sql/NNN_name.sql in numeric order, each in its own
+ * transaction with its schema_migrations row, serialised by an advisory lock), parameterised
+ * statements with one error format, transactions, and the per-mailbox session lock.
+ *
+ * Never builds SQL out of values: every value travels as a parameter.  Error strings
+ * (caller frees) end in " (SQLSTATE xxxxx)" when the server gave one; db_err_retryable
+ * reads that back to tell "retry later" from "this input is bad".
+ */
+#ifndef DEFECTD_DB_H
+#define DEFECTD_DB_H
+
+#include "util.h"
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Connect.  `conninfo` is a libpq connection string or URI (no password in it, please);
+ * `password` (NULL: none, or whatever libpq finds in PGPASSWORD/.pgpass) is passed as a
+ * separate keyword.  client_encoding is forced to UTF8.  NULL with *err on failure.
+ */
+PGconn *db_connect(const char *conninfo, const char *password, char **err) WUR;
+
+/*
+ * Apply every sql_dir/NNN_name.sql whose version NNN is not in defectd.schema_migrations,
+ * in numeric order, each in one transaction with its schema_migrations row, under
+ * pg_advisory_xact_lock so concurrent migrators take turns.  Creates the schema and
+ * schema_migrations when missing.  After each file, defectd.assign_ownership() (when it
+ * exists) hands new objects to defectd_owner.  The file names applied are appended to
+ * `applied` (may be NULL).  Files must not contain BEGIN/COMMIT.  Returns 0 or -1 with *err;
+ * files applied before a failure stay applied.  Needs a role that may create roles and
+ * change ownership (a superuser, or the database owner with CREATEROLE in defectd_owner).
+ */
+int db_migrate(PGconn *c, const char *sql_dir, strlist *applied, char **err) WUR;
+
+/* Run SQL without parameters (constant text only).  0 or -1 with *err. */
+int db_exec(PGconn *c, const char *sql, char **err) WUR;
+
+/*
+ * Run one parameterised statement; params are text (NULL = SQL NULL).  Returns the result
+ * (caller PQclear()s) when it is COMMAND_OK or TUPLES_OK, else NULL with *err.
+ */
+PGresult *db_query(PGconn *c, const char *sql, int nparams, const char *const *params, char **err) WUR;
+/* Same with lengths/formats per parameter (format 1 = binary, for bytea) and a result format
+ * (1 = binary, e.g. to read bytea back).  lengths/formats may be NULL. */
+PGresult *db_query_ex(PGconn *c, const char *sql, int nparams, const char *const *params,
+		      const int *lengths, const int *formats, int result_format, char **err) WUR;
+
+/* Transactions.  db_rollback does nothing outside a transaction and never fails loudly. */
+int db_begin(PGconn *c, char **err) WUR;
+int db_commit(PGconn *c, char **err) WUR;
+void db_rollback(PGconn *c);
+
+/* Result helpers: NULL for SQL NULL (borrowed); integers parse as 0 when NULL. */
+const char *db_value(const PGresult *r, int row, int col);
+int64_t db_int(const PGresult *r, int row, int col);
+bool db_bool(const PGresult *r, int row, int col);
+
+/* A text[] parameter literal for n strings (caller frees), e.g. {"a","b \"c\""}. */
+char *db_text_array(const char *const *v, size_t n);
+/* Decimal text of n into buf (at least 24 bytes); returns buf. */
+const char *db_int_param(char *buf, int64_t n);
+
+/*
+ * The one-active-poller lock for a mailbox: pg_try_advisory_lock(hashtext('defectd.mailbox:'
+ * || name)) on this session.  True when this session holds it (taking it if free; calling it
+ * again while held does not stack).  False when another session holds it or on error.
+ * The lock ends with the session: after a reconnect, take it again.
+ */
+bool db_try_lock_mailbox(PGconn *c, const char *mailbox);
+/* give it up (a clean shutdown does not need this: closing the connection releases it) */
+void db_unlock_mailbox(PGconn *c, const char *mailbox);
+
+/* True when the connection is gone (reconnect with backoff). */
+bool db_connection_lost(PGconn *c);
+/*
+ * True when an error from this module is not the fault of the data being written, so the
+ * work should be retried later rather than counted against a message: the connection was
+ * lost, or SQLSTATE class 08 (connection), 40 (deadlock, serialization), 53 (resources),
+ * 55 (lock not available), 57 (shutdown), 58 (system), 25 (transaction state), 28 (auth),
+ * 3D/3F (no such database/schema) or 42 (privileges, undefined table: a schema that was not
+ * migrated, a role without grants).
+ */
+bool db_err_retryable(PGconn *c, const char *err);
+
+#endif

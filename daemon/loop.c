@@ -1,0 +1,560 @@
+/*
+ * loop — the defectd service.
+ *
+ * Exactly once, per mailbox (PITFALLS.md, the fetchmail/getmail/mbsync recipe):
+ *   1. one active poller: a session advisory lock; a second daemon stands by and
+ *      takes over when the first one's session ends;
+ *   2. UIDVALIDITY checked every poll; a change halts the mailbox with a clear error;
+ *   3. an attempt is recorded per message in its own transaction before the work,
+ *      so poison mail is quarantined after max_attempts instead of looping;
+ *   4. fetch, parse in the worker process, commit records + message state in one
+ *      transaction;
+ *   5. only then mark the message on the server; a crash between 4 and 5 repeats 5;
+ *   6. last_uid only advances past committed or quarantined messages.
+ * Signals only set flags; the loop acts between messages.  Nothing here logs
+ * personal data.
+ */
+#include "loop.h"
+#include "config.h"
+#include "db.h"
+#include "log.h"
+#include "source.h"
+#include "store.h"
+#include "worker.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-daemon.h>
+#include <time.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t got_term, got_hup;
+static int wake_pipe[2] = { -1, -1 };
+
+static void on_signal(int sig)
+{
+	int saved = errno;
+	if (sig == SIGHUP)
+		got_hup = 1;
+	else
+		got_term = 1;
+	if (wake_pipe[1] >= 0) {
+		ssize_t r = write(wake_pipe[1], "x", 1);
+		(void)r;
+	}
+	errno = saved;
+}
+
+static void setup_signals(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if (pipe2(wake_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
+		wake_pipe[0] = wake_pipe[1] = -1;
+}
+
+static time_t now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
+typedef struct mbox {
+	const mailbox_conf *conf;	/* borrowed from the current config */
+	source *src;
+	bool locked;			/* we are the active poller */
+	bool standby_logged;
+	time_t next_poll;
+	unsigned backoff;		/* seconds; 0 = healthy */
+	char *halted;			/* halted reason logged already */
+} mbox;
+
+typedef struct daemon_state {
+	config *conf;
+	worker *w;
+	PGconn *db;
+	time_t db_next_try;
+	unsigned db_backoff;
+	mbox *boxes;
+	size_t nboxes;
+	track_conf tc;
+	bool once;
+	uint64_t watchdog_usec;
+	time_t next_watchdog;
+} daemon_state;
+
+static unsigned next_backoff(unsigned cur, unsigned max)
+{
+	unsigned n = cur ? cur * 2 : 1;
+	return n > max ? max : n;
+}
+
+/* ---- database connection -------------------------------------------------------- */
+
+static void db_drop(daemon_state *d)
+{
+	if (d->db)
+		PQfinish(d->db);
+	d->db = NULL;
+	/* advisory locks die with the session */
+	for (size_t i = 0; i < d->nboxes; i++)
+		d->boxes[i].locked = false;
+}
+
+static bool db_ensure(daemon_state *d)
+{
+	if (d->db && PQstatus(d->db) == CONNECTION_OK)
+		return true;
+	if (d->db)
+		db_drop(d);
+	if (now() < d->db_next_try)
+		return false;
+	char *err = NULL, *password = NULL;
+	if (d->conf->db_password_file || d->conf->db_password_env) {
+		password = config_secret(d->conf->db_password_file, d->conf->db_password_env, &err);
+		if (!password) {
+			log_error("database password: %s", err);
+			free(err);
+			d->db_backoff = next_backoff(d->db_backoff, d->conf->backoff_max);
+			d->db_next_try = now() + d->db_backoff;
+			return false;
+		}
+	}
+	d->db = db_connect(d->conf->db_conninfo, password, &err);
+	if (password) {
+		explicit_bzero(password, strlen(password));
+		free(password);
+	}
+	if (!d->db) {
+		d->db_backoff = next_backoff(d->db_backoff, d->conf->backoff_max);
+		d->db_next_try = now() + d->db_backoff;
+		log_warning("database unavailable (%s); retrying in %us", err, d->db_backoff);
+		free(err);
+		return false;
+	}
+	if (d->db_backoff)
+		log_info("database connection restored");
+	d->db_backoff = 0;
+	return true;
+}
+
+/* ---- one message ---------------------------------------------------------------- */
+
+enum item_rc { ITEM_OK, ITEM_STOP_BATCH, ITEM_DB_LOST };
+
+/* returns false when the quarantine could not be written (the batch must stop) */
+static bool quarantine_item(daemon_state *d, mbox *b, const source_item *it, uint64_t uidvalidity,
+			    const char *raw, size_t len, store_qkind kind, const char *reason)
+{
+	char *err = NULL;
+	if (store_quarantine(d->db, b->conf->name, it->key, it->uid, raw, len, kind, reason, &err) != STORE_OK) {
+		log_error("%s: cannot quarantine %s: %s", b->conf->name, it->key, err);
+		free(err);
+		return false;
+	}
+	log_warning("%s: message %s quarantined (%s): %s", b->conf->name, it->key, store_qkind_name(kind), reason);
+	if (source_quarantine(b->src, it, uidvalidity, &err) != SRC_OK) {
+		log_warning("%s: moving %s to the quarantine folder failed: %s", b->conf->name, it->key,
+			    err ? err : "?");
+		free(err);
+	}
+	return true;
+}
+
+static enum item_rc store_failed(daemon_state *d, mbox *b, const source_item *it, const char *what, char *err)
+{
+	log_error("%s: %s %s failed: %s", b->conf->name, what, it->key, err ? err : "?");
+	free(err);
+	return db_connection_lost(d->db) ? ITEM_DB_LOST : ITEM_STOP_BATCH;
+}
+
+static enum item_rc ingest_item(daemon_state *d, mbox *b, const source_item *it, uint64_t uidvalidity)
+{
+	char *err = NULL, *raw = NULL, *json = NULL;
+	size_t len = 0;
+	int attempts = 0;
+	bool done = false;
+	enum item_rc rc = ITEM_OK;
+	parse_result r = { 0 };
+
+	if (store_item_attempt(d->db, b->conf->name, it->key, it->uid, &attempts, &done, &err) != STORE_OK) {
+		rc = store_failed(d, b, it, "recording an attempt at", err);
+		err = NULL;
+		goto out;
+	}
+	if (done) {
+		/* committed earlier; the mark on the server may not have happened (crash) */
+		source_mark_done(b->src, it, uidvalidity, &err);
+		goto out;
+	}
+	source_rc s = source_fetch(b->src, it, uidvalidity, d->conf->limits.max_message_bytes, &raw, &len, &err);
+	if (s == SRC_TOO_BIG) {
+		char *why = xasprintf("message larger than %zu bytes", d->conf->limits.max_message_bytes);
+		if (!quarantine_item(d, b, it, uidvalidity, NULL, 0, STORE_Q_TOO_BIG, why))
+			rc = ITEM_STOP_BATCH;
+		free(why);
+		goto out;
+	}
+	if (s == SRC_GONE) {
+		log_info("%s: %s vanished before it could be fetched", b->conf->name, it->key);
+		if (!quarantine_item(d, b, it, uidvalidity, NULL, 0, STORE_Q_UNPARSABLE,
+				     "message vanished from the server before it could be fetched"))
+			rc = ITEM_STOP_BATCH;
+		goto out;
+	}
+	if (s != SRC_OK) {
+		log_warning("%s: fetching %s failed: %s", b->conf->name, it->key, err ? err : "?");
+		rc = ITEM_STOP_BATCH;
+		goto out;
+	}
+	if ((unsigned)attempts > b->conf->max_attempts) {
+		char *why = xasprintf("%d attempts did not get it stored", attempts - 1);
+		if (!quarantine_item(d, b, it, uidvalidity, raw, len, STORE_Q_POISON, why))
+			rc = ITEM_STOP_BATCH;
+		free(why);
+		goto out;
+	}
+	json = worker_parse(d->w, raw, len, &err);
+	if (!json) {
+		log_error("parser process unavailable: %s", err);
+		rc = ITEM_STOP_BATCH;
+		goto out;
+	}
+	if (result_from_json(json, strlen(json), d->conf->v, &r, &err) < 0) {
+		if (!quarantine_item(d, b, it, uidvalidity, raw, len, STORE_Q_PARSER_CRASH, err))
+			rc = ITEM_STOP_BATCH;
+		goto out;
+	}
+	if (r.error && (strstr(r.error, "the parser died") || strstr(r.error, "the parser timed out"))) {
+		/* the parser process crashed or hung on it: keep it raw, never retry it blindly */
+		if (!quarantine_item(d, b, it, uidvalidity, raw, len, STORE_Q_PARSER_CRASH, r.error))
+			rc = ITEM_STOP_BATCH;
+		goto out;
+	}
+	/* an ordinary parse error is stored as a quarantined message (re-parsable later) */
+	store_input in = { b->conf->name, it->key, it->uid, raw, len, &r, d->conf->v, &d->tc };
+	store_result sr;
+	memset(&sr, 0, sizeof sr);
+	if (store_ingest(d->db, &in, &sr, &err) != STORE_OK) {
+		store_result_free(&sr);
+		rc = store_failed(d, b, it, "storing", err);
+		err = NULL;
+		goto out;
+	}
+	if (sr.quarantined)
+		log_warning("%s: message %s quarantined (unparsable): %s", b->conf->name, it->key, r.error);
+	else
+		log_debug("%s: %s stored%s: %u opened, %u applied, %u uncorrelated", b->conf->name, it->key,
+			  sr.duplicate ? " (duplicate)" : "", sr.opened, sr.applied, sr.uncorrelated);
+	bool quarantined = sr.quarantined;
+	store_result_free(&sr);
+	if (quarantined) {
+		if (source_quarantine(b->src, it, uidvalidity, &err) != SRC_OK)
+			log_warning("%s: moving %s to the quarantine folder failed: %s", b->conf->name, it->key,
+				    err ? err : "?");
+	} else if (source_mark_done(b->src, it, uidvalidity, &err) != SRC_OK) {
+		log_warning("%s: marking %s on the server failed (it is stored; will retry): %s", b->conf->name,
+			    it->key, err ? err : "?");
+	}
+out:
+	parse_result_free(&r);
+	free(json);
+	free(raw);
+	free(err);
+	return rc;
+}
+
+/* ---- one mailbox ---------------------------------------------------------------- */
+
+static void record_poll(daemon_state *d, mbox *b, const char *error)
+{
+	char *err = NULL;
+	if (d->db && store_mailbox_poll_result(d->db, b->conf->name, error, &err) != STORE_OK) {
+		log_debug("%s: cannot record the poll: %s", b->conf->name, err);
+		free(err);
+	}
+}
+
+static void poll_mailbox(daemon_state *d, mbox *b)
+{
+	char *err = NULL, *halted = NULL;
+	uint64_t uidvalidity = 0;
+	source_item *items = NULL;
+	size_t n = 0;
+	source_state st = { 0, 0 };
+
+	b->next_poll = now() + b->conf->poll_interval;
+	if (!b->locked) {
+		b->locked = db_try_lock_mailbox(d->db, b->conf->name);
+		if (!b->locked) {
+			if (!b->standby_logged)
+				log_info("%s: another daemon polls this mailbox; standing by", b->conf->name);
+			b->standby_logged = true;
+			return;
+		}
+		if (b->standby_logged)
+			log_info("%s: taking over as the active poller", b->conf->name);
+		b->standby_logged = false;
+	}
+	if (store_mailbox_get(d->db, b->conf->name, &st.uidvalidity, &st.last_uid, &halted, &err) != STORE_OK) {
+		log_error("%s: %s", b->conf->name, err);
+		goto out;
+	}
+	if (halted) {
+		if (!b->halted || strcmp(b->halted, halted)) {
+			log_error("%s: automatic processing is stopped: %s (clear with: defectctl mailbox resume %s)",
+				  b->conf->name, halted, b->conf->name);
+			free(b->halted);
+			b->halted = xstrdup(halted);
+		}
+		goto out;
+	}
+	xfree(&b->halted);
+	source_rc s = source_scan(b->src, &st, b->conf->batch, &items, &n, &uidvalidity, &err);
+	if (s == SRC_UIDVALIDITY) {
+		char *why = xasprintf("UIDVALIDITY changed from %llu to %llu: the server renumbered the mailbox; "
+				      "messages must be re-matched by Message-ID before going on",
+				      (unsigned long long)st.uidvalidity, (unsigned long long)uidvalidity);
+		char *e2 = NULL;
+		if (store_mailbox_halt(d->db, b->conf->name, why, &e2) != STORE_OK)
+			free(e2);
+		log_error("%s: %s", b->conf->name, why);
+		record_poll(d, b, why);
+		free(why);
+		goto out;
+	}
+	if (s != SRC_OK) {
+		b->backoff = next_backoff(b->backoff, d->conf->backoff_max);
+		b->next_poll = now() + (s == SRC_FATAL ? (time_t)d->conf->backoff_max : (time_t)b->backoff);
+		log_warning("%s: %s; retrying in %lds", source_name(b->src), err ? err : "mailbox unavailable",
+			    (long)(b->next_poll - now()));
+		record_poll(d, b, err ? err : "mailbox unavailable");
+		source_disconnect(b->src);
+		goto out;
+	}
+	if (b->backoff)
+		log_info("%s: mailbox reachable again", b->conf->name);
+	b->backoff = 0;
+	if (st.uidvalidity == 0 && uidvalidity) {
+		if (store_mailbox_set_uidvalidity(d->db, b->conf->name, uidvalidity, &err) != STORE_OK) {
+			log_error("%s: %s", b->conf->name, err);
+			goto out;
+		}
+	}
+	size_t done = 0;
+	for (size_t i = 0; i < n && !got_term; i++) {
+		enum item_rc rc = ingest_item(d, b, &items[i], uidvalidity);
+		if (rc == ITEM_DB_LOST) {
+			db_drop(d);
+			break;
+		}
+		if (rc == ITEM_STOP_BATCH) {
+			source_disconnect(b->src);
+			b->backoff = next_backoff(b->backoff, d->conf->backoff_max);
+			b->next_poll = now() + b->backoff;
+			break;
+		}
+		done++;
+		if (d->watchdog_usec && now() >= d->next_watchdog) {
+			sd_notify(0, "WATCHDOG=1");
+			d->next_watchdog = now() + (time_t)(d->watchdog_usec / 2000000 ? d->watchdog_usec / 2000000 : 1);
+		}
+	}
+	if (done)
+		log_info("%s: %zu message(s) processed", b->conf->name, done);
+	/* a full batch means more is waiting: poll again at once */
+	if (done == n && n == b->conf->batch)
+		b->next_poll = now();
+	if (d->db)
+		record_poll(d, b, NULL);
+out:
+	source_items_free(items, n);
+	free(halted);
+	free(err);
+}
+
+/* ---- configuration -------------------------------------------------------------- */
+
+static void boxes_free(daemon_state *d)
+{
+	for (size_t i = 0; i < d->nboxes; i++) {
+		source_close(d->boxes[i].src);
+		free(d->boxes[i].halted);
+	}
+	free(d->boxes);
+	d->boxes = NULL;
+	d->nboxes = 0;
+}
+
+/* build sources and the worker for `c`; on failure nothing of d changes */
+static int apply_config(daemon_state *d, config *c)
+{
+	mbox *boxes = xcalloc(c->nmailboxes ? c->nmailboxes : 1, sizeof *boxes);
+	char *err = NULL;
+	for (size_t i = 0; i < c->nmailboxes; i++) {
+		boxes[i].conf = &c->mailboxes[i];
+		boxes[i].src = source_open(&c->mailboxes[i], &err);
+		if (!boxes[i].src) {
+			log_error("mailbox %s: %s", c->mailboxes[i].name, err);
+			free(err);
+			for (size_t j = 0; j < i; j++)
+				source_close(boxes[j].src);
+			free(boxes);
+			return -1;
+		}
+	}
+	worker_opts wo = { c->v, c->limits, c->parser_timeout, c->parser_window, c->parser_memory_mb, NULL };
+	worker *w = worker_new(&wo, &err);
+	if (!w) {
+		log_error("cannot start the parser process: %s", err);
+		free(err);
+		for (size_t j = 0; j < c->nmailboxes; j++)
+			source_close(boxes[j].src);
+		free(boxes);
+		return -1;
+	}
+	/* swap: the locks we hold survive (same database session) */
+	bool locked_any = false;
+	for (size_t i = 0; i < c->nmailboxes; i++)
+		for (size_t j = 0; j < d->nboxes; j++)
+			if (!strcmp(d->boxes[j].conf->name, boxes[i].conf->name)) {
+				boxes[i].locked = d->boxes[j].locked;
+				locked_any |= boxes[i].locked;
+			}
+	(void)locked_any;
+	boxes_free(d);
+	worker_free(d->w);
+	config_free(d->conf);
+	d->conf = c;
+	d->w = w;
+	d->boxes = boxes;
+	d->nboxes = c->nmailboxes;
+	log_set_level(c->log_level);
+	return 0;
+}
+
+static void reload(daemon_state *d, const char *path)
+{
+	strlist errs = STRLIST_INIT;
+	sd_notify(0, "RELOADING=1");
+	config *c = config_load(path, &errs);
+	if (!c) {
+		for (size_t i = 0; i < errs.n; i++)
+			log_error("%s", errs.v[i]);
+		log_error("configuration not reloaded: the running one stays in force");
+	} else if (apply_config(d, c) < 0) {
+		config_free(c);
+		log_error("configuration not reloaded: the running one stays in force");
+	} else {
+		log_info("configuration reloaded from %s", path);
+	}
+	sl_free(&errs);
+	sd_notify(0, "READY=1");
+}
+
+/* ---- the loop ------------------------------------------------------------------- */
+
+static void sleep_until(time_t t)
+{
+	time_t wait = t - now();
+	if (wait <= 0 || wake_pipe[0] < 0)
+		return;
+	struct pollfd pf = { wake_pipe[0], POLLIN, 0 };
+	poll(&pf, 1, (int)(wait > 3600 ? 3600000 : wait * 1000));
+	char buf[64];
+	while (read(wake_pipe[0], buf, sizeof buf) > 0)
+		;
+}
+
+int loop_run(const loop_opts *o)
+{
+	daemon_state d;
+	memset(&d, 0, sizeof d);
+	d.once = o->once;
+	d.tc = *track_conf_default();
+
+	if (geteuid() == 0 && !getenv("DEFECTD_ALLOW_ROOT")) {
+		log_error("refusing to run as root: run defectd as its own user (systemd: User=defectd)");
+		return 2;
+	}
+	strlist errs = STRLIST_INIT;
+	config *c = config_load(o->config_path, &errs);
+	if (!c) {
+		for (size_t i = 0; i < errs.n; i++)
+			log_error("%s", errs.v[i]);
+		sl_free(&errs);
+		return 2;
+	}
+	if (!c->nmailboxes) {
+		log_error("%s: no mailboxes configured", o->config_path);
+		config_free(c);
+		return 2;
+	}
+	setup_signals();
+	if (apply_config(&d, c) < 0) {
+		config_free(c);
+		return 2;
+	}
+	if (sd_watchdog_enabled(0, &d.watchdog_usec) <= 0)
+		d.watchdog_usec = 0;
+	if (d.conf->watchdog_ping)
+		d.watchdog_usec = (uint64_t)d.conf->watchdog_ping * 2000000u;
+	sd_notify(0, "READY=1");
+	log_info("defectd started: %zu mailbox(es)", d.nboxes);
+
+	int status = 0;
+	while (!got_term) {
+		if (got_hup) {
+			got_hup = 0;
+			reload(&d, o->config_path);
+		}
+		time_t next = now() + 60;
+		if (db_ensure(&d)) {
+			for (size_t i = 0; i < d.nboxes && !got_term; i++) {
+				mbox *b = &d.boxes[i];
+				if (now() >= b->next_poll || d.once)
+					poll_mailbox(&d, b);
+				if (!d.db)
+					break;
+				if (b->next_poll < next)
+					next = b->next_poll;
+			}
+		} else {
+			next = d.db_next_try;
+			if (d.once) {
+				status = 1;
+				break;
+			}
+		}
+		if (d.once)
+			break;
+		if (d.watchdog_usec) {
+			sd_notify(0, "WATCHDOG=1");
+			time_t half = (time_t)(d.watchdog_usec / 2000000);
+			if (half < 1)
+				half = 1;
+			if (now() + half < next)
+				next = now() + half;
+		}
+		sleep_until(next);
+	}
+	sd_notify(0, "STOPPING=1");
+	log_info("defectd stopping");
+	boxes_free(&d);
+	worker_free(d.w);
+	db_drop(&d);
+	config_free(d.conf);
+	sl_free(&errs);
+	return status;
+}

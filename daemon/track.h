@@ -1,0 +1,95 @@
+/*
+ * track — SPEC.md §6 inside one open transaction: correlating a record with a defect
+ * (defect_ref, then the thread, then serial_no, then report_no of an open defect), opening
+ * defects with the next MD-YYYY-NNNNN, applying a record (field history, personal data apart,
+ * repairs, part events), and recomputing a defect's current values and its three tracks.
+ *
+ * The tracks are a function of the stored history (field_values, personal_data, repairs,
+ * part_events), recomputed after every change: re-parsing or assigning a record is "remove
+ * or add rows, then recompute", and a late or out-of-order record cannot move a status back.
+ * "Latest" means the latest message to arrive (messages.id), then the record order.
+ *
+ * Never commits or rolls back: the caller (store.c) owns the transaction.  Never writes a
+ * personal field anywhere but personal_data.
+ */
+#ifndef DEFECTD_TRACK_H
+#define DEFECTD_TRACK_H
+
+#include "util.h"
+#include "vocab.h"
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct track_conf {
+	const char *const *required_fields;	/* field keys the data track requires */
+	size_t nrequired;
+} track_conf;
+
+/* SPEC default: dealer_code, product_model, serial_no, occurred_date, defect_type, symptom
+ * (static storage) */
+const track_conf *track_conf_default(void);
+
+typedef struct track_kv {
+	const char *key;	/* field key, "serial_no" */
+	const char *value;	/* normalised value */
+} track_kv;
+
+/* One record, fields split into non-personal and personal ones.  All borrowed. */
+typedef struct track_rec {
+	record_kind kind;
+	const char *defect_ref;		/* as stated, or NULL */
+	int index;			/* position in its message */
+	const track_kv *fields;		/* non-personal */
+	size_t nfields;
+	const track_kv *personal;	/* customer_name, customer_address, customer_phone … */
+	size_t npersonal;
+} track_rec;
+
+/* The message being applied: set the inputs, zero the rest; track_msg_free after use. */
+typedef struct track_msg {
+	PGconn *c;
+	const track_conf *tc;		/* NULL: track_conf_default() */
+	int64_t message;		/* messages.id the records come from */
+	const char *const *thread;	/* In-Reply-To, then References newest first */
+	size_t nthread;
+	int64_t mailbox;		/* for quarantine entries; 0 = none */
+	const char *source_key;		/* likewise, or NULL */
+	/* re-parse only: defects this message opened before, in order — a record that would
+	 * open a defect takes the next of these instead, so the defect keeps its number */
+	const int64_t *reuse;
+	size_t nreuse;
+	/* re-parse only: assigned[i] = the defect an uncorrelated record i was given by hand (0 none) */
+	const int64_t *assigned;
+	size_t nassigned;
+
+	/* out */
+	size_t reused;			/* how many of reuse[] were taken */
+	int64_t *touched;		/* defects changed, each once */
+	size_t ntouched, touched_cap;
+	strlist refs;			/* their MD numbers, same order */
+	unsigned opened, applied, uncorrelated;
+} track_msg;
+
+/*
+ * Correlate and apply one record of m->message: a records row, field_values, personal_data,
+ * repairs / part_events, then the defect's recompute.  A record that matches nothing opens a
+ * defect (defect_report) or becomes an uncorrelated quarantine entry (other kinds; its
+ * personal fields are kept with no defect until it is assigned).  forced_defect != 0 skips
+ * correlation and applies the record to that defect (hand assignment, outcome "assigned").
+ * 0 or -1 with *err (the transaction is then unusable).
+ */
+int track_apply(track_msg *m, const track_rec *r, int64_t forced_defect, char **err) WUR;
+
+/* Recompute a defect's current values, data/repair/part tracks and closed flag from its
+ * history.  tc NULL = default.  0 or -1 with *err. */
+int track_recompute(PGconn *c, int64_t defect, const track_conf *tc, char **err) WUR;
+
+/* Remember a defect as touched (once); ref may be NULL (looked up). */
+int track_touch(track_msg *m, int64_t defect, const char *ref, char **err) WUR;
+
+void track_msg_free(track_msg *m);
+
+#endif
