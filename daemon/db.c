@@ -7,6 +7,8 @@
 #include "db.h"
 #include "log.h"
 
+#include <libpq-events.h>
+
 #include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -19,21 +21,88 @@
 #define MIGRATE_LOCK "SELECT pg_advisory_xact_lock(hashtext('defectd.migrate'))"
 #define MAX_MIGRATION_BYTES (16u << 20)
 
-/* "what: message (SQLSTATE xxxxx)", trailing newlines of libpq's message removed */
+/*
+ * "what: message (SQLSTATE xxxxx)": the primary message only, on one line.  DETAIL is left
+ * out on purpose: it quotes row values ("Failing row contains …", "Key (…)=(…)"), which
+ * may be personal data, and error strings end up in logs.
+ */
 static char *pg_error(PGconn *c, const PGresult *r, const char *what)
 {
-	const char *msg = r ? PQresultErrorMessage(r) : NULL;
+	const char *msg = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
 	if (!msg || !*msg)
 		msg = c ? PQerrorMessage(c) : "no connection";
 	if (!msg || !*msg)
 		msg = r ? PQresStatus(PQresultStatus(r)) : "unknown error";
-	size_t n = strlen(msg);
-	while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+	size_t n = strcspn(msg, "\n");
+	while (n && msg[n - 1] == ' ')
 		n--;
 	const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
 	if (state)
 		return xasprintf("%s: %.*s (SQLSTATE %s)", what, (int)n, msg, state);
 	return xasprintf("%s: %.*s", what, (int)n, msg);
+}
+
+/* ---- prepared statements ---------------------------------------------------------------
+ * Planning the larger statements costs more than running them, so each statement text is
+ * prepared once per session (named after a hash of its text) and executed by name after.
+ * What a session has prepared lives in libpq instance data, forgotten on PQreset and freed
+ * with the connection.  Protocol-level prepared statements survive a rollback.
+ */
+typedef struct conn_data {
+	uint64_t *prepared;	/* hashes of the statement texts prepared on this session */
+	size_t n, cap;
+} conn_data;
+
+static int conn_event(PGEventId id, void *info, void *pass)
+{
+	conn_data *d;
+	switch (id) {
+	case PGEVT_REGISTER:
+		return PQsetInstanceData(((PGEventRegister *)info)->conn, conn_event,
+					 xcalloc(1, sizeof(conn_data)));
+	case PGEVT_CONNRESET:
+		if ((d = PQinstanceData(((PGEventConnReset *)info)->conn, conn_event)))
+			d->n = 0;
+		break;
+	case PGEVT_CONNDESTROY:
+		if ((d = PQinstanceData(((PGEventConnDestroy *)info)->conn, conn_event))) {
+			free(d->prepared);
+			free(d);
+		}
+		break;
+	default:
+		break;
+	}
+	return 1;
+}
+
+static uint64_t fnv1a(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+	return h;
+}
+
+/* the name of sql's prepared statement on this session, preparing it first if needed;
+ * false with *err when it cannot be prepared */
+static bool prepared_name(PGconn *c, conn_data *d, const char *sql, int nparams, char name[32], char **err)
+{
+	uint64_t h = fnv1a(sql);
+	snprintf(name, 32, "defectd_%016" PRIx64, h);
+	for (size_t i = 0; i < d->n; i++)
+		if (d->prepared[i] == h)
+			return true;
+	PGresult *r = PQprepare(c, name, sql, nparams, NULL);
+	bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+	if (ok) {
+		d->prepared = xgrow(d->prepared, &d->cap, d->n + 1, sizeof *d->prepared);
+		d->prepared[d->n++] = h;
+	} else {
+		*err = pg_error(c, r, "database");
+	}
+	PQclear(r);
+	return ok;
 }
 
 /* server notices ("already exists, skipping" …) are for debugging, not for stderr */
@@ -69,6 +138,11 @@ PGconn *db_connect(const char *conninfo, const char *password, char **err)
 		goto out;
 	}
 	PQsetNoticeProcessor(c, on_notice, NULL);
+	if (!PQregisterEventProc(c, conn_event, "defectd", NULL)) {
+		*err = xstrdup("database: cannot register the statement cache");
+		PQfinish(c);
+		c = NULL;
+	}
 out:
 	return c;
 }
@@ -91,7 +165,16 @@ out:
 PGresult *db_query_ex(PGconn *c, const char *sql, int nparams, const char *const *params,
 		      const int *lengths, const int *formats, int result_format, char **err)
 {
-	PGresult *r = PQexecParams(c, sql, nparams, NULL, params, lengths, formats, result_format);
+	PGresult *r;
+	conn_data *d = PQinstanceData(c, conn_event);
+	char name[32];
+	if (!d) {
+		r = PQexecParams(c, sql, nparams, NULL, params, lengths, formats, result_format);
+	} else {
+		if (!prepared_name(c, d, sql, nparams, name, err))
+			return NULL;
+		r = PQexecPrepared(c, name, nparams, params, lengths, formats, result_format);
+	}
 	ExecStatusType st = PQresultStatus(r);
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
 		*err = pg_error(c, r, "database");

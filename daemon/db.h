@@ -43,6 +43,9 @@ int db_exec(PGconn *c, const char *sql, char **err) WUR;
 /*
  * Run one parameterised statement; params are text (NULL = SQL NULL).  Returns the result
  * (caller PQclear()s) when it is COMMAND_OK or TUPLES_OK, else NULL with *err.
+ * On a connection made by db_connect the statement is prepared once per session and
+ * executed by name afterwards (so `sql` must be one statement; a pooler in transaction
+ * mode must support prepared statements).
  */
 PGresult *db_query(PGconn *c, const char *sql, int nparams, const char *const *params, char **err) WUR;
 /* Same with lengths/formats per parameter (format 1 = binary, for bytea) and a result format

@@ -78,6 +78,7 @@ typedef struct mbox {
 	time_t next_poll;
 	unsigned backoff;		/* seconds; 0 = healthy */
 	char *halted;			/* halted reason logged already */
+	bool full_batch;		/* the last poll stopped at the batch limit */
 } mbox;
 
 typedef struct daemon_state {
@@ -295,6 +296,7 @@ static void poll_mailbox(daemon_state *d, mbox *b)
 	source_state st = { 0, 0 };
 
 	b->next_poll = now() + b->conf->poll_interval;
+	b->full_batch = false;
 	if (!b->locked) {
 		b->locked = db_try_lock_mailbox(d->db, b->conf->name);
 		if (!b->locked) {
@@ -374,8 +376,18 @@ static void poll_mailbox(daemon_state *d, mbox *b)
 	if (done)
 		log_info("%s: %zu message(s) processed", b->conf->name, done);
 	/* a full batch means more is waiting: poll again at once */
-	if (done == n && n == b->conf->batch)
+	b->full_batch = done == n && n == b->conf->batch;
+	if (b->full_batch)
 		b->next_poll = now();
+	if (d->db) {
+		char bl[32];
+		const char *p[] = { b->conf->name, db_int_param(bl, (int64_t)(n - done)) };
+		char *e2 = NULL;
+		PGresult *r = db_query(d->db, "UPDATE defectd.mailboxes SET backlog = $2::integer WHERE name = $1", 2, p, &e2);
+		if (r)
+			PQclear(r);
+		free(e2);
+	}
 	if (d->db)
 		record_poll(d, b, NULL);
 out:
@@ -524,6 +536,9 @@ int loop_run(const loop_opts *o)
 			for (size_t i = 0; i < d.nboxes && !got_term; i++) {
 				mbox *b = &d.boxes[i];
 				if (now() >= b->next_poll || d.once)
+					poll_mailbox(&d, b);
+				/* --once drains: a full batch means more is waiting */
+				while (d.once && d.db && !got_term && b->full_batch)
 					poll_mailbox(&d, b);
 				if (!d.db)
 					break;

@@ -282,8 +282,11 @@ CREATE INDEX audit_log_at ON defectd.audit_log (at);
 
 -- ---- views --------------------------------------------------------------------------------
 
+-- Views run with the caller's privileges (security_invoker), so they never widen access and
+-- row-level security on the tables (supplier roles, later) applies through them.
+
 -- The list quality engineers work from: the tracks, no personal data.
-CREATE VIEW defectd.defect_list AS
+CREATE VIEW defectd.defect_list WITH (security_invoker = true) AS
 SELECT d.id, d.ref, d.opened_at, d.report_no, d.report_date, d.dealer_code, d.dealer_name,
        d.product_model, d.serial_no, d.supplier, d.vin, d.install_date, d.occurred_date,
        d.defect_type, d.error_code, d.symptom, d.installer,
@@ -295,7 +298,7 @@ SELECT d.id, d.ref, d.opened_at, d.report_no, d.report_date, d.dealer_code, d.de
 FROM defectd.defects d;
 
 -- Messages without the raw mail, for readers.
-CREATE VIEW defectd.message_list AS
+CREATE VIEW defectd.message_list WITH (security_invoker = true) AS
 SELECT m.id, m.identity, m.message_id, m.size, m.from_addr, m.subject, m.sent_at, m.in_reply_to,
        m.reference_ids, m.mailbox_id, m.source_key, m.received_at, m.status, m.reason, m.warnings,
        m.parse_json, m.parsed_at

@@ -609,6 +609,8 @@ static void test_mailbox(void)
 	rc2 = store_mailbox_get(D, "other", &uv, &last, &halted, &err);
 	CHECK(rc == STORE_OK && rc2 == STORE_OK && !halted && uv == 2000 && last == 0,
 	      "resume clears the halt, takes the new UIDVALIDITY and rescans from UID 1");
+	CHECK(eq(q(D, "UPDATE defectd.mailboxes SET backlog = 3 WHERE name = 'other'", NULL), ""),
+	      "the daemon records the server-side backlog");
 	rc = store_mailbox_poll_result(D, "other", "connection refused", &err);
 	rc2 = store_mailbox_poll_result(D, "other", NULL, &err);
 	CHECK(rc == STORE_OK && rc2 == STORE_OK &&
@@ -697,6 +699,63 @@ static void test_end_to_end(void)
 	free(err);
 }
 
+static void test_errors(void)
+{
+	store_result s;
+	char *err = NULL;
+	const char *before = keep(xstrdup(q(A, "SELECT count(*) FROM defectd.messages", NULL)));
+
+	/* a record that fails half-way: the year's counter is exhausted */
+	q(A, "INSERT INTO defectd.defect_numbers (year, last) VALUES (2030, 99999)", NULL);
+	parse_result *x = pr_new("<x1@dealer.example>", "不具合報告", "2030-01-05T09:00:00+09:00", NULL);
+	pr_add(x, KIND_DEFECT_REPORT, NULL, "report_date", "2030-01-04", "serial_no", "SN-X", NULL);
+	char *raw = raw_of(x);
+	store_input in = { "inbox", "7/40", 40, raw, strlen(raw), x, V, NULL };
+	int rc = store_ingest(D, &in, &s, &err);
+	CHECK(rc == STORE_BAD && eq(q(A, "SELECT count(*) FROM defectd.messages", NULL), before) &&
+	      eq(q(A, "SELECT count(*) FROM defectd.mailbox_items WHERE source_key = '7/40'", NULL), "0"),
+	      "a failure inside a message rolls all of it back (STORE_BAD): %s", err ? err : "");
+	xfree(&err);
+	free(raw);
+	pr_free(x);
+
+	parse_result *u = pr_new("<u1@dealer.example>", "bad \xff utf-8", NULL, NULL);
+	raw = raw_of(u);
+	in = (store_input){ "inbox", "7/41", 41, raw, strlen(raw), u, V, NULL };
+	rc = store_ingest(D, &in, &s, &err);
+	CHECK(rc == STORE_BAD && err && strstr(err, "subject"), "invalid UTF-8 in a parse result is refused: %s",
+	      err ? err : "");
+	xfree(&err);
+	free(raw);
+	pr_free(u);
+
+	/* privileges missing is not the message's fault */
+	q(A, "REVOKE INSERT ON defectd.messages FROM defectd_daemon", NULL);
+	parse_result *p = pr_new("<p1@dealer.example>", "不具合報告", NULL, NULL);
+	pr_add(p, KIND_DEFECT_REPORT, NULL, "serial_no", "SN-P", NULL);
+	raw = raw_of(p);
+	in = (store_input){ "inbox", "7/42", 42, raw, strlen(raw), p, V, NULL };
+	rc = store_ingest(D, &in, &s, &err);
+	CHECK(rc == STORE_TEMP, "a missing privilege is STORE_TEMP (retry, not poison): %s", err ? err : "");
+	xfree(&err);
+	q(A, "GRANT INSERT ON defectd.messages TO defectd_daemon", NULL);
+
+	/* the connection goes away */
+	PGconn *d2 = db_connect("dbname=" TEST_DB " user=defectd_daemon", NULL, &err);
+	if (d2) {
+		q(A, "SELECT pg_terminate_backend($1::int)", num(PQbackendPID(d2)), NULL);
+		in.source_key = "7/43", in.uid = 43;
+		rc = store_ingest(d2, &in, &s, &err);
+		CHECK(rc == STORE_TEMP && db_connection_lost(d2), "a lost connection is STORE_TEMP and db_connection_lost: %s",
+		      err ? err : "");
+		xfree(&err);
+		PQfinish(d2);
+	}
+	free(raw);
+	pr_free(p);
+	free(err);
+}
+
 static PGconn *connect_or_die(const char *conninfo)
 {
 	char *err = NULL;
@@ -747,6 +806,7 @@ int main(int argc, char **argv)
 	test_privileges();
 	test_lock();
 	test_end_to_end();
+	test_errors();
 
 	PQfinish(D);
 	PQfinish(A);
