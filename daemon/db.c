@@ -108,10 +108,7 @@ static bool prepared_name(PGconn *c, conn_data *d, const char *sql, int nparams,
 /* server notices ("already exists, skipping" …) are for debugging, not for stderr */
 static void on_notice(void *arg, const char *msg)
 {
-	size_t n = strlen(msg);
-	while (n && msg[n - 1] == '\n')
-		n--;
-	log_debug("database: %.*s", (int)n, msg);
+	log_debug("database: %.*s", (int)strcspn(msg, "\n"), msg);
 }
 
 PGconn *db_connect(const char *conninfo, const char *password, char **err)
