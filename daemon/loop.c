@@ -79,6 +79,7 @@ typedef struct mbox {
 	unsigned backoff;		/* seconds; 0 = healthy */
 	char *halted;			/* halted reason logged already */
 	bool full_batch;		/* the last poll stopped at the batch limit */
+	bool settled;			/* marks repeated since we became the active poller */
 } mbox;
 
 typedef struct daemon_state {
@@ -154,6 +155,37 @@ static bool db_ensure(daemon_state *d)
 
 enum item_rc { ITEM_OK, ITEM_STOP_BATCH, ITEM_DB_LOST };
 
+/* committed messages waiting for their mark on the server (done in one go) */
+typedef struct marks {
+	const source_item **v;
+	size_t n, cap;
+} marks;
+
+static void marks_add(marks *m, const source_item *it)
+{
+	m->v = xgrow(m->v, &m->cap, m->n + 1, sizeof *m->v);
+	m->v[m->n++] = it;
+}
+
+static void marks_flush(mbox *b, marks *m, uint64_t uidvalidity)
+{
+	if (!m->n)
+		return;
+	source_item *items = xcalloc(m->n, sizeof *items);
+	for (size_t i = 0; i < m->n; i++)
+		items[i] = *m->v[i]; /* shallow: keys stay owned by the scan */
+	char *err = NULL;
+	if (source_mark_done_many(b->src, items, m->n, uidvalidity, &err) != SRC_OK)
+	{
+		log_warning("%s: marking %zu committed message(s) on the server failed (they are stored; "
+			    "will retry): %s", b->conf->name, m->n, err ? err : "?");
+		b->settled = false;
+	}
+	free(err);
+	free(items);
+	m->n = 0;
+}
+
 /* returns false when the quarantine could not be written (the batch must stop) */
 static bool quarantine_item(daemon_state *d, mbox *b, const source_item *it, uint64_t uidvalidity,
 			    const char *raw, size_t len, store_qkind kind, const char *reason)
@@ -180,7 +212,7 @@ static enum item_rc store_failed(daemon_state *d, mbox *b, const source_item *it
 	return db_connection_lost(d->db) ? ITEM_DB_LOST : ITEM_STOP_BATCH;
 }
 
-static enum item_rc ingest_item(daemon_state *d, mbox *b, const source_item *it, uint64_t uidvalidity)
+static enum item_rc ingest_item(daemon_state *d, mbox *b, const source_item *it, uint64_t uidvalidity, marks *mk)
 {
 	char *err = NULL, *raw = NULL, *json = NULL;
 	size_t len = 0;
@@ -196,7 +228,7 @@ static enum item_rc ingest_item(daemon_state *d, mbox *b, const source_item *it,
 	}
 	if (done) {
 		/* committed earlier; the mark on the server may not have happened (crash) */
-		source_mark_done(b->src, it, uidvalidity, &err);
+		marks_add(mk, it);
 		goto out;
 	}
 	source_rc s = source_fetch(b->src, it, uidvalidity, d->conf->limits.max_message_bytes, &raw, &len, &err);
@@ -264,9 +296,8 @@ static enum item_rc ingest_item(daemon_state *d, mbox *b, const source_item *it,
 		if (source_quarantine(b->src, it, uidvalidity, &err) != SRC_OK)
 			log_warning("%s: moving %s to the quarantine folder failed: %s", b->conf->name, it->key,
 				    err ? err : "?");
-	} else if (source_mark_done(b->src, it, uidvalidity, &err) != SRC_OK) {
-		log_warning("%s: marking %s on the server failed (it is stored; will retry): %s", b->conf->name,
-			    it->key, err ? err : "?");
+	} else {
+		marks_add(mk, it);
 	}
 out:
 	parse_result_free(&r);
@@ -308,6 +339,7 @@ static void poll_mailbox(daemon_state *d, mbox *b)
 		if (b->standby_logged)
 			log_info("%s: taking over as the active poller", b->conf->name);
 		b->standby_logged = false;
+		b->settled = false;
 	}
 	if (store_mailbox_get(d->db, b->conf->name, &st.uidvalidity, &st.last_uid, &halted, &err) != STORE_OK) {
 		log_error("%s: %s", b->conf->name, err);
@@ -348,6 +380,14 @@ static void poll_mailbox(daemon_state *d, mbox *b)
 	if (b->backoff)
 		log_info("%s: mailbox reachable again", b->conf->name);
 	b->backoff = 0;
+	/* a predecessor (or we, before a crash) may have committed without marking */
+	if (!b->settled && st.uidvalidity && st.uidvalidity == uidvalidity) {
+		if (source_settle(b->src, st.last_uid, uidvalidity, &err) == SRC_OK)
+			b->settled = true;
+		else
+			log_warning("%s: repeating marks of committed mail failed: %s", b->conf->name, err ? err : "?");
+		xfree(&err);
+	}
 	if (st.uidvalidity == 0 && uidvalidity) {
 		if (store_mailbox_set_uidvalidity(d->db, b->conf->name, uidvalidity, &err) != STORE_OK) {
 			log_error("%s: %s", b->conf->name, err);
@@ -355,8 +395,12 @@ static void poll_mailbox(daemon_state *d, mbox *b)
 		}
 	}
 	size_t done = 0;
+	marks mk = { NULL, 0, 0 };
 	for (size_t i = 0; i < n && !got_term; i++) {
-		enum item_rc rc = ingest_item(d, b, &items[i], uidvalidity);
+		enum item_rc rc = ingest_item(d, b, &items[i], uidvalidity, &mk);
+		/* marks wait for a slice, never for long: a crash before the mark repeats it */
+		if (mk.n >= 100)
+			marks_flush(b, &mk, uidvalidity);
 		if (rc == ITEM_DB_LOST) {
 			db_drop(d);
 			break;
@@ -373,6 +417,8 @@ static void poll_mailbox(daemon_state *d, mbox *b)
 			d->next_watchdog = now() + (time_t)(d->watchdog_usec / 2000000 ? d->watchdog_usec / 2000000 : 1);
 		}
 	}
+	marks_flush(b, &mk, uidvalidity);
+	free(mk.v);
 	if (done)
 		log_info("%s: %zu message(s) processed", b->conf->name, done);
 	/* a full batch means more is waiting: poll again at once */

@@ -110,6 +110,27 @@ source_rc source_mark_done(source *s, const source_item *it, uint64_t uidvalidit
 	return ensure_err(s->ops->mark_done(s->impl, it, uidvalidity, err), s, err);
 }
 
+source_rc source_mark_done_many(source *s, const source_item *items, size_t n, uint64_t uidvalidity, char **err)
+{
+	*err = NULL;
+	if (!n)
+		return SRC_OK;
+	if (s->ops->mark_done_many)
+		return ensure_err(s->ops->mark_done_many(s->impl, items, n, uidvalidity, err), s, err);
+	source_rc rc = SRC_OK;
+	for (size_t i = 0; i < n && rc == SRC_OK; i++)
+		rc = s->ops->mark_done(s->impl, &items[i], uidvalidity, err);
+	return ensure_err(rc, s, err);
+}
+
+source_rc source_settle(source *s, uint64_t last_uid, uint64_t uidvalidity, char **err)
+{
+	*err = NULL;
+	if (!s->ops->settle)
+		return SRC_OK;
+	return ensure_err(s->ops->settle(s->impl, last_uid, uidvalidity, err), s, err);
+}
+
 source_rc source_quarantine(source *s, const source_item *it, uint64_t uidvalidity, char **err)
 {
 	*err = NULL;

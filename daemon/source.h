@@ -5,7 +5,8 @@
  * decides what is done — the database does.
  *
  * Keys: IMAP "UIDVALIDITY/UID" (uid also given as a number); Maildir the file's unique
- * name (without the :2,flags part); mbox "OFFSET/SHA256-prefix" of the message.
+ * name (without the :2,flags part); mbox "OFFSET/LENGTH" (byte offset of the From_ line,
+ * raw length up to the next one).
  */
 #ifndef DEFECTD_SOURCE_H
 #define DEFECTD_SOURCE_H
@@ -42,8 +43,10 @@ typedef struct source source;
 source *source_open(const mailbox_conf *mb, char **err);
 /*
  * List at most `max` messages newer than the state, in ascending order (IMAP: UID
- * SEARCH UID last+1:*, filtered; local: every message).  *uidvalidity receives the
- * mailbox's current UIDVALIDITY (local sources: 1).  When st->uidvalidity is set
+ * SEARCH UID last+1:*, filtered; local: the messages not yet passed to
+ * source_mark_done/source_quarantine on this source, Maildir in key order, mbox in file
+ * order).  *uidvalidity receives the mailbox's current UIDVALIDITY (local sources: 1),
+ * also when SRC_UIDVALIDITY is returned.  When st->uidvalidity is set
  * and differs, returns SRC_UIDVALIDITY.  Caller frees with source_items_free.
  */
 source_rc source_scan(source *s, const source_state *st, size_t max, source_item **items, size_t *n,
@@ -53,6 +56,12 @@ source_rc source_fetch(source *s, const source_item *it, uint64_t uidvalidity, s
 		       char **bytes, size_t *len, char **err);
 /* After commit: set the processed keyword and/or move to the processed folder. */
 source_rc source_mark_done(source *s, const source_item *it, uint64_t uidvalidity, char **err);
+/* The same for many messages at once (one command per slice of UIDs on IMAP). */
+source_rc source_mark_done_many(source *s, const source_item *items, size_t n, uint64_t uidvalidity,
+				char **err);
+/* Messages <= last_uid are settled in the database: give those that lost their mark
+ * (a crash between commit and mark) the mark now.  No-op for local sources. */
+source_rc source_settle(source *s, uint64_t last_uid, uint64_t uidvalidity, char **err);
 /* Move to the quarantine folder when one is configured (else nothing). */
 source_rc source_quarantine(source *s, const source_item *it, uint64_t uidvalidity, char **err);
 /* close the connection (the next call reconnects) */

@@ -520,13 +520,13 @@ static int u64_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* UID SEARCH UID lo:hi (hi 0 = "*"); appends the UIDs within the range to *uids. */
-static source_rc search(imap *m, uint64_t uidvalidity, uint64_t lo, uint64_t hi, uint64_t **uids, size_t *n,
-			size_t *cap, char **err)
+/* UID SEARCH UID lo:hi [extra] (hi 0 = "*"); appends the UIDs within the range to *uids. */
+static source_rc search_where(imap *m, uint64_t uidvalidity, uint64_t lo, uint64_t hi, const char *extra,
+			      uint64_t **uids, size_t *n, size_t *cap, char **err)
 {
 	char *url = guarded_url(m, uidvalidity);
-	char *cmd = hi ? xasprintf("UID SEARCH UID %" PRIu64 ":%" PRIu64, lo, hi)
-		       : xasprintf("UID SEARCH UID %" PRIu64 ":*", lo);
+	char *cmd = hi ? xasprintf("UID SEARCH UID %" PRIu64 ":%" PRIu64 "%s", lo, hi, extra)
+		       : xasprintf("UID SEARCH UID %" PRIu64 ":*%s", lo, extra);
 	source_rc rc = command(m, url, cmd, "UID SEARCH", err);
 
 	if (rc != SRC_OK)
@@ -555,6 +555,12 @@ out:
 	free(cmd);
 	free(url);
 	return rc;
+}
+
+static source_rc search(imap *m, uint64_t uidvalidity, uint64_t lo, uint64_t hi, uint64_t **uids, size_t *n,
+			size_t *cap, char **err)
+{
+	return search_where(m, uidvalidity, lo, hi, "", uids, n, cap, err);
 }
 
 static int item_uid_cmp(const void *key, const void *elem)
@@ -657,15 +663,15 @@ out:
  * exists, is ignored) and try once more.  A UID that is already gone is not an
  * error: the servers answer OK to a command on no messages.
  */
-static source_rc move(imap *m, uint64_t uid, uint64_t uidvalidity, const char *folder_q, char **err)
+static source_rc move(imap *m, const char *set, uint64_t uidvalidity, const char *folder_q, char **err)
 {
 	char *url = guarded_url(m, uidvalidity), *cmd = NULL, *what = NULL, *ignored = NULL;
 	source_rc rc = capabilities(m, err);
 
 	if (rc != SRC_OK)
 		goto out;
-	cmd = xasprintf("UID %s %" PRIu64 " %s", m->cap_move ? "MOVE" : "COPY", uid, folder_q);
-	what = xasprintf("UID %" PRIu64 ": %s to %s", uid, m->cap_move ? "MOVE" : "COPY", folder_q);
+	cmd = xasprintf("UID %s %s %s", m->cap_move ? "MOVE" : "COPY", set, folder_q);
+	what = xasprintf("UID %s: %s to %s", set, m->cap_move ? "MOVE" : "COPY", folder_q);
 	rc = command(m, url, cmd, what, err);
 	if (rc == SRC_TEMP && m->r.fail && !strncmp(m->r.fail, "NO", 2)) {
 		char *create = xasprintf("CREATE %s", folder_q);
@@ -679,12 +685,12 @@ static source_rc move(imap *m, uint64_t uid, uint64_t uidvalidity, const char *f
 	if (rc != SRC_OK || m->cap_move)
 		goto out;
 	free(cmd);
-	cmd = xasprintf("UID STORE %" PRIu64 " +FLAGS.SILENT (\\Deleted)", uid);
+	cmd = xasprintf("UID STORE %s +FLAGS.SILENT (\\Deleted)", set);
 	rc = command(m, url, cmd, "UID STORE \\Deleted", err);
 	if (rc != SRC_OK || !m->cap_uidplus)
 		goto out;	/* without UIDPLUS an EXPUNGE would also remove other people's \Deleted mail */
 	free(cmd);
-	cmd = xasprintf("UID EXPUNGE %" PRIu64, uid);
+	cmd = xasprintf("UID EXPUNGE %s", set);
 	rc = command(m, url, cmd, "UID EXPUNGE", err);
 out:
 	free(ignored);
@@ -805,27 +811,98 @@ out:
 	return rc;
 }
 
-static source_rc imap_mark_done(void *impl, const source_item *it, uint64_t uidvalidity, char **err)
+/* keyword and/or move for a UID set ("3,5:9") */
+static source_rc mark_set(imap *m, const char *set, uint64_t uidvalidity, char **err)
 {
-	imap *m = impl;
-	uint64_t uid = item_uid(it);
 	char *url = guarded_url(m, uidvalidity), *cmd = NULL;
-	source_rc rc = SRC_FATAL;
-
-	if (!uid) {
-		*err = xasprintf("message key '%s' has no UID", it->key ? it->key : "");
-		goto out;
-	}
-	rc = SRC_OK;
+	source_rc rc = SRC_OK;
 	if (m->keyword) {
-		cmd = xasprintf("UID STORE %" PRIu64 " +FLAGS.SILENT (%s)", uid, m->keyword);
+		cmd = xasprintf("UID STORE %s +FLAGS.SILENT (%s)", set, m->keyword);
 		rc = command(m, url, cmd, "UID STORE keyword", err);
 	}
 	if (rc == SRC_OK && m->move_to_q)
-		rc = move(m, uid, uidvalidity, m->move_to_q, err);
-out:
+		rc = move(m, set, uidvalidity, m->move_to_q, err);
 	free(cmd);
 	free(url);
+	return rc;
+}
+
+static source_rc imap_mark_done(void *impl, const source_item *it, uint64_t uidvalidity, char **err)
+{
+	uint64_t uid = item_uid(it);
+	if (!uid) {
+		*err = xasprintf("message key '%s' has no UID", it->key ? it->key : "");
+		return SRC_FATAL;
+	}
+	char set[24];
+	snprintf(set, sizeof set, "%" PRIu64, uid);
+	return mark_set(impl, set, uidvalidity, err);
+}
+
+/*
+ * Many committed messages at once: one UID STORE (and MOVE) per slice of UIDs
+ * instead of a round trip each.  Slices stay short so a command line never nears
+ * the server's limits.
+ */
+static source_rc imap_mark_done_many(void *impl, const source_item *items, size_t n, uint64_t uidvalidity,
+				     char **err)
+{
+	uint64_t *uids = xcalloc(n ? n : 1, sizeof *uids);
+	size_t k = 0;
+	source_rc rc = SRC_OK;
+	for (size_t i = 0; i < n; i++)
+		if ((uids[k] = item_uid(&items[i])))
+			k++;
+	qsort(uids, k, sizeof *uids, u64_cmp);
+	for (size_t start = 0; start < k && rc == SRC_OK;) {
+		strbuf set = STRBUF_INIT;
+		size_t i = start, count = 0;
+		while (i < k && count < 200) {
+			size_t j = i;
+			while (j + 1 < k && uids[j + 1] <= uids[j] + 1)
+				j++;
+			if (set.len)
+				sb_addc(&set, ',');
+			if (j > i)
+				sb_addf(&set, "%" PRIu64 ":%" PRIu64, uids[i], uids[j]);
+			else
+				sb_addf(&set, "%" PRIu64, uids[i]);
+			count++;
+			i = j + 1;
+		}
+		rc = mark_set(impl, sb_str(&set), uidvalidity, err);
+		sb_free(&set);
+		start = i;
+	}
+	free(uids);
+	return rc;
+}
+
+/*
+ * Messages at or below last_uid are committed (or quarantined) in the database; any
+ * of them still without the keyword (or still here when committed mail is moved)
+ * lost its mark to a crash between commit and mark: mark them now.
+ */
+static source_rc imap_settle(void *impl, uint64_t last_uid, uint64_t uidvalidity, char **err)
+{
+	imap *m = impl;
+	uint64_t *uids = NULL;
+	size_t n = 0, cap = 0;
+	source_rc rc = SRC_OK;
+	char *extra = NULL;
+	if (!last_uid || (!m->keyword && !m->move_to_q))
+		return SRC_OK;
+	extra = m->keyword ? xasprintf(" UNKEYWORD %s", m->keyword) : xstrdup("");
+	rc = search_where(m, uidvalidity, 1, last_uid, extra, &uids, &n, &cap, err);
+	if (rc == SRC_OK && n) {
+		source_item *items = xcalloc(n, sizeof *items);
+		for (size_t i = 0; i < n; i++)
+			items[i].uid = uids[i];
+		rc = imap_mark_done_many(m, items, n, uidvalidity, err);
+		free(items);
+	}
+	free(extra);
+	free(uids);
 	return rc;
 }
 
@@ -842,7 +919,9 @@ static source_rc imap_quarantine(void *impl, const source_item *it, uint64_t uid
 		*err = xasprintf("message key '%s' has no UID", it->key ? it->key : "");
 		goto out;
 	}
-	rc = move(m, uid, uidvalidity, m->quarantine_q, err);
+	char set[24];
+	snprintf(set, sizeof set, "%" PRIu64, uid);
+	rc = move(m, set, uidvalidity, m->quarantine_q, err);
 out:
 	return rc;
 }
@@ -888,6 +967,8 @@ const source_ops source_imap_ops = {
 	.scan = imap_scan,
 	.fetch = imap_fetch,
 	.mark_done = imap_mark_done,
+	.mark_done_many = imap_mark_done_many,
+	.settle = imap_settle,
 	.quarantine = imap_quarantine,
 	.disconnect = imap_disconnect,
 	.close = imap_close,

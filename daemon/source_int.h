@@ -21,6 +21,11 @@ typedef struct source_ops {
 	source_rc (*fetch)(void *impl, const source_item *it, uint64_t uidvalidity, size_t max_bytes,
 			   char **bytes, size_t *len, char **err);
 	source_rc (*mark_done)(void *impl, const source_item *it, uint64_t uidvalidity, char **err);
+	/* optional: many at once (NULL: mark_done for each) */
+	source_rc (*mark_done_many)(void *impl, const source_item *items, size_t n, uint64_t uidvalidity,
+				    char **err);
+	/* optional: mark settled messages (<= last_uid) that lost their mark */
+	source_rc (*settle)(void *impl, uint64_t last_uid, uint64_t uidvalidity, char **err);
 	source_rc (*quarantine)(void *impl, const source_item *it, uint64_t uidvalidity, char **err);
 	void (*disconnect)(void *impl);
 	void (*close)(void *impl);
