@@ -22,6 +22,7 @@ UNITS=$(ls build/san/tests/test_* 2>/dev/null)
 suite unit tests/tools/run-unit.sh $UNITS
 suite corpus tests/corpus/run.sh build/san/defectd
 suite hostile tests/hostile/run.sh build/san/defectd
+suite docs tests/tools/check-docs.sh build/defectd
 if command -v clang >/dev/null 2>&1 && [ -z "${SKIP_FUZZ:-}" ]; then
 	suite fuzz tests/fuzz/smoke.sh
 fi
