@@ -6,17 +6,14 @@
  */
 #include "cmd_parse.h"
 #include "config.h"
+#include "fileio.h"
 #include "worker.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 typedef struct run {
 	char **files;
@@ -66,47 +63,6 @@ static void print_line(run *r, size_t idx, const char *json, size_t len)
 static void done(void *ctx, void *tag, const char *json, size_t len)
 {
 	print_line(ctx, (size_t)(uintptr_t)tag, json, len);
-}
-
-static char *read_message(const char *path, size_t max, size_t *len, char **err)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct stat st;
-	char *buf = NULL;
-	*err = NULL;
-	if (fd < 0) {
-		*err = xasprintf("cannot read %s: %s", path, strerror(errno));
-		return NULL;
-	}
-	if (fstat(fd, &st) < 0 || S_ISDIR(st.st_mode)) {
-		*err = xasprintf("cannot read %s: %s", path, S_ISDIR(st.st_mode) ? "is a directory" : strerror(errno));
-		goto out;
-	}
-	if ((size_t)st.st_size > max) {
-		*err = xasprintf("message of %lld bytes exceeds the limit of %zu bytes", (long long)st.st_size, max);
-		goto out;
-	}
-	strbuf b = STRBUF_INIT;
-	char tmp[65536];
-	ssize_t r;
-	while ((r = read(fd, tmp, sizeof tmp)) > 0) {
-		sb_add(&b, tmp, (size_t)r);
-		if (b.len > max) {
-			*err = xasprintf("message exceeds the limit of %zu bytes", max);
-			sb_free(&b);
-			goto out;
-		}
-	}
-	if (r < 0) {
-		*err = xasprintf("cannot read %s: %s", path, strerror(errno));
-		sb_free(&b);
-		goto out;
-	}
-	*len = b.len;
-	buf = sb_steal(&b);
-out:
-	close(fd);
-	return buf;
 }
 
 static void usage(FILE *f)
@@ -164,7 +120,7 @@ int cmd_parse(int argc, char **argv)
 	int rc = 0;
 	for (int i = optind; i < argc && rc == 0; i++) {
 		size_t len = 0;
-		char *bytes = read_message(argv[i], conf->limits.max_message_bytes, &len, &err);
+		char *bytes = file_read(argv[i], conf->limits.max_message_bytes, &len, &err);
 		if (!bytes) {
 			/* keep the output in file order: flush what is in flight first */
 			char *e2 = NULL;

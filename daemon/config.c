@@ -5,6 +5,7 @@
  * the first.  Never logs or stores a secret.
  */
 #include "config.h"
+#include "fileio.h"
 #include "ytree.h"
 
 #include <errno.h>
@@ -243,35 +244,6 @@ static void load_mailboxes(config *c, const ynode *seq, const char *file, strlis
 	}
 }
 
-static char *read_file(const char *path, size_t max, size_t *len, char **err)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		*err = xasprintf("%s: %s", path, strerror(errno));
-		return NULL;
-	}
-	strbuf b = STRBUF_INIT;
-	char buf[65536];
-	ssize_t r;
-	while ((r = read(fd, buf, sizeof buf)) > 0) {
-		sb_add(&b, buf, (size_t)r);
-		if (b.len > max) {
-			close(fd);
-			sb_free(&b);
-			*err = xasprintf("%s: larger than %zu bytes", path, max);
-			return NULL;
-		}
-	}
-	close(fd);
-	if (r < 0) {
-		*err = xasprintf("%s: %s", path, strerror(errno));
-		sb_free(&b);
-		return NULL;
-	}
-	*len = b.len;
-	return sb_steal(&b);
-}
-
 static void load_tree(config *c, const ynode *root, const char *file, strlist *errs)
 {
 	if (root->type != YN_MAP) {
@@ -289,7 +261,7 @@ static void load_tree(config *c, const ynode *root, const char *file, strlist *e
 			for (size_t j = 0; j < (n->type == YN_SEQ ? n->n : 0); j++) {
 				const ynode *f = n->items[j];
 				size_t len;
-				char *text = f->type == YN_SCALAR ? read_file(f->value, 4u << 20, &len, &err) : NULL;
+				char *text = f->type == YN_SCALAR ? file_read(f->value, 4u << 20, &len, &err) : NULL;
 				if (!text) {
 					sl_pushf(errs, "%s:%d: vocabulary_files: %s", file, f->line, err ? err : "expected a path");
 					free(err);
@@ -332,7 +304,7 @@ config *config_load(const char *path, strlist *errs)
 	if (path) {
 		c->path = xstrdup(path);
 		size_t len;
-		char *text = read_file(path, 4u << 20, &len, &err);
+		char *text = file_read(path, 4u << 20, &len, &err);
 		if (!text) {
 			sl_push(errs, err);
 		} else {
@@ -408,7 +380,7 @@ char *config_secret(const char *file, const char *env, char **err)
 		}
 		close(fd);
 		size_t len;
-		char *s = read_file(file, 4096, &len, err);
+		char *s = file_read(file, 4096, &len, err);
 		if (!s)
 			return NULL;
 		while (len && (s[len - 1] == '\n' || s[len - 1] == '\r'))
