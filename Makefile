@@ -66,7 +66,16 @@ SAN_OBJ  := $(patsubst %.c,build/san/obj/%.o,$(LIB_SRC)) build/san/obj/gen/vocab
 PARSER_SAN_OBJ := $(patsubst %.c,build/san/obj/%.o,$(PARSER_SRC)) build/san/obj/gen/vocab_default.o
 UNIT_BIN := $(patsubst tests/unit/%.c,build/san/tests/%,$(UNIT_SRC))
 
-.PHONY: all check unit corpus-test fuzz fuzz-smoke bench run deps install clean distclean help integration
+VG_BIN := $(patsubst tests/unit/%.c,build/vg/tests/%,$(UNIT_SRC))
+build/vg/tests/%: build/obj/tests/unit/%.o $(OBJ)
+	@mkdir -p $(@D)
+	@echo "LD $@"; $(CC) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS)
+
+# memcheck over the parser and the unit tests (built without sanitizers)
+valgrind: all $(VG_BIN)
+	@tests/tools/valgrind.sh
+
+.PHONY: all check unit valgrind corpus-test fuzz fuzz-smoke bench run deps install clean distclean help integration
 all: build/defectd build/defectctl
 
 build/gen/vocab_default.c: config/vocabulary.yaml tests/tools/embed.py
