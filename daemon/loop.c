@@ -396,6 +396,7 @@ static void poll_mailbox(daemon_state *d, mbox *b)
 	}
 	size_t done = 0;
 	marks mk = { NULL, 0, 0 };
+	source_prefetch(b->src, items, n, uidvalidity, d->conf->limits.max_message_bytes);
 	for (size_t i = 0; i < n && !got_term; i++) {
 		enum item_rc rc = ingest_item(d, b, &items[i], uidvalidity, &mk);
 		/* marks wait for a slice, never for long: a crash before the mark repeats it */

@@ -123,6 +123,12 @@ source_rc source_mark_done_many(source *s, const source_item *items, size_t n, u
 	return ensure_err(rc, s, err);
 }
 
+void source_prefetch(source *s, const source_item *items, size_t n, uint64_t uidvalidity, size_t max_bytes)
+{
+	if (s->ops->prefetch)
+		s->ops->prefetch(s->impl, items, n, uidvalidity, max_bytes);
+}
+
 source_rc source_settle(source *s, uint64_t last_uid, uint64_t uidvalidity, char **err)
 {
 	*err = NULL;

@@ -51,6 +51,10 @@ source *source_open(const mailbox_conf *mb, char **err);
  */
 source_rc source_scan(source *s, const source_state *st, size_t max, source_item **items, size_t *n,
 		      uint64_t *uidvalidity, char **err);
+/* A hint: the caller will fetch these items next, in this order; the source may start
+ * fetching them ahead (IMAP: on extra connections).  Results are used only for the
+ * same UIDVALIDITY; anything that fails is fetched again by source_fetch. */
+void source_prefetch(source *s, const source_item *items, size_t n, uint64_t uidvalidity, size_t max_bytes);
 /* Fetch one message (at most max_bytes, else SRC_TOO_BIG). Caller frees *bytes. */
 source_rc source_fetch(source *s, const source_item *it, uint64_t uidvalidity, size_t max_bytes,
 		       char **bytes, size_t *len, char **err);

@@ -61,8 +61,26 @@ typedef struct reply {
 	char errbuf[CURL_ERROR_SIZE];
 } reply;
 
+/* A message fetched ahead on its own connection (see imap_prefetch). */
+typedef struct slot {
+	CURL *h;
+	reply r;
+	uint64_t uid;		/* 0: idle */
+	bool done;
+	CURLcode cc;
+	char *url;
+} slot;
+
+#define PREFETCH_SLOTS 4
+
 typedef struct imap {
 	CURL *h;		/* NULL while disconnected */
+	CURLM *multi;		/* the fetch-ahead connections, or NULL */
+	slot slots[PREFETCH_SLOTS];
+	uint64_t *ahead;	/* UIDs the caller will fetch next, in order */
+	size_t nahead, next_ahead;
+	uint64_t ahead_uidvalidity;
+	size_t ahead_max;
 	bool tls, verify;
 	char *base;		/* "imaps://host:port/" — the mailbox-less URL */
 	char *mailbox_url;	/* base + escaped mailbox */
@@ -300,27 +318,15 @@ static size_t on_discard(char *p, size_t size, size_t nmemb, void *ud)
  * fetch into r.body of at most max_body bytes.  The handle is reset each time so no
  * option leaks from one request to the next; the connection survives the reset.
  */
-static CURLcode perform(imap *m, const char *url, const char *command, size_t max_body)
+static CURLcode setup(const imap *m, CURL *h, reply *r, const char *url, const char *command, size_t max_body)
 {
 	CURLcode cc = CURLE_OK;
-
-	reply_reset(&m->r);
-	if (!m->h) {
-		m->h = curl_easy_init();
-		if (!m->h) {
-			cc = CURLE_FAILED_INIT;
-			goto out;
-		}
-	} else {
-		curl_easy_reset(m->h);
-	}
-	CURL *h = m->h;
 #define SET(opt, val)                                          \
 	do {                                                   \
 		if ((cc = curl_easy_setopt(h, opt, val)) != CURLE_OK) \
 			goto out;                              \
 	} while (0)
-	SET(CURLOPT_ERRORBUFFER, m->r.errbuf);
+	SET(CURLOPT_ERRORBUFFER, r->errbuf);
 	SET(CURLOPT_URL, url);
 	SET(CURLOPT_PROTOCOLS_STR, m->tls ? "imaps" : "imap");
 	SET(CURLOPT_USERNAME, m->user);
@@ -340,19 +346,35 @@ static CURLcode perform(imap *m, const char *url, const char *command, size_t ma
 	SET(CURLOPT_TCP_KEEPALIVE, 1L);
 	SET(CURLOPT_BUFFERSIZE, BUFFER_SIZE);
 	SET(CURLOPT_HEADERFUNCTION, on_header);
-	SET(CURLOPT_HEADERDATA, &m->r);
+	SET(CURLOPT_HEADERDATA, r);
 	if (command) {
 		SET(CURLOPT_CUSTOMREQUEST, command);
 		SET(CURLOPT_WRITEFUNCTION, on_discard);
 	} else {
-		m->r.max_body = max_body;
+		r->max_body = max_body;
 		SET(CURLOPT_WRITEFUNCTION, on_body);
-		SET(CURLOPT_WRITEDATA, &m->r);
+		SET(CURLOPT_WRITEDATA, r);
 	}
 #undef SET
-	cc = curl_easy_perform(h);
 out:
 	return cc;
+}
+
+static CURLcode perform(imap *m, const char *url, const char *command, size_t max_body)
+{
+	CURLcode cc = CURLE_OK;
+
+	reply_reset(&m->r);
+	if (!m->h) {
+		m->h = curl_easy_init();
+		if (!m->h)
+			return CURLE_FAILED_INIT;
+	} else {
+		curl_easy_reset(m->h);
+	}
+	if ((cc = setup(m, m->h, &m->r, url, command, max_body)) != CURLE_OK)
+		return cc;
+	return curl_easy_perform(m->h);
 }
 
 /*
@@ -361,11 +383,11 @@ out:
  * or the message is gone) and a tagged NO are left to the callers that know better;
  * here they are SRC_UIDVALIDITY/SRC_GONE and SRC_TEMP/SRC_FATAL.
  */
-static source_rc classify(imap *m, CURLcode cc, const char *what, char **err)
+static source_rc classify(imap *m, reply *r, CURLcode cc, const char *what, char **err)
 {
 	source_rc rc = SRC_TEMP;
-	char *said = clean_text(m->r.fail);
-	const char *detail = m->r.errbuf[0] ? m->r.errbuf : curl_easy_strerror(cc);
+	char *said = clean_text(r->fail);
+	const char *detail = r->errbuf[0] ? r->errbuf : curl_easy_strerror(cc);
 
 	switch (cc) {
 	case CURLE_OK:
@@ -373,11 +395,11 @@ static source_rc classify(imap *m, CURLcode cc, const char *what, char **err)
 		break;
 	case CURLE_LOGIN_DENIED:
 		/* curl says "login denied" for a failed SELECT too */
-		if (strstr(m->r.errbuf, "Select")) {
-			rc = server_says_later(m->r.fail) ? SRC_TEMP : SRC_FATAL;
+		if (strstr(r->errbuf, "Select")) {
+			rc = server_says_later(r->fail) ? SRC_TEMP : SRC_FATAL;
 			*err = xasprintf("mailbox %s on %s cannot be opened: %s", m->mailbox_q, m->host,
 					 *said ? said : detail);
-		} else if (server_says_later(m->r.fail)) {
+		} else if (server_says_later(r->fail)) {
 			*err = xasprintf("login as %s at %s: server unavailable: %s", m->user, m->host, said);
 		} else {
 			rc = SRC_FATAL;
@@ -404,15 +426,15 @@ static source_rc classify(imap *m, CURLcode cc, const char *what, char **err)
 		*err = xasprintf("%s: %s: %s", what, curl_easy_strerror(cc), detail);
 		break;
 	case CURLE_WRITE_ERROR:
-		if (m->r.too_big) {
+		if (r->too_big) {
 			rc = SRC_TOO_BIG;
-			*err = xasprintf("%s: larger than the limit of %zu bytes", what, m->r.max_body);
+			*err = xasprintf("%s: larger than the limit of %zu bytes", what, r->max_body);
 			break;
 		}
 		*err = xasprintf("%s: %s", what, detail);
 		break;
 	case CURLE_REMOTE_FILE_NOT_FOUND:
-		if (strstr(m->r.errbuf, "UIDVALIDITY")) {
+		if (strstr(r->errbuf, "UIDVALIDITY")) {
 			rc = SRC_UIDVALIDITY;
 			*err = xasprintf("%s: UIDVALIDITY of %s on %s has changed: the server renumbered the "
 					 "mailbox; automatic processing stops", what, m->mailbox_q, m->host);
@@ -423,7 +445,7 @@ static source_rc classify(imap *m, CURLcode cc, const char *what, char **err)
 		break;
 	case CURLE_QUOTE_ERROR:
 		/* a tagged NO (try again later) or BAD (we sent something wrong) */
-		rc = server_says_later(m->r.fail) || (!strncmp(said, "NO", 2) && !server_says_never(said)) ? SRC_TEMP
+		rc = server_says_later(r->fail) || (!strncmp(said, "NO", 2) && !server_says_never(said)) ? SRC_TEMP
 													 : SRC_FATAL;
 		*err = xasprintf("%s: server said: %s", what, *said ? said : "(no text)");
 		break;
@@ -431,9 +453,9 @@ static source_rc classify(imap *m, CURLcode cc, const char *what, char **err)
 		*err = xasprintf("%s: %s: %s", what, curl_easy_strerror(cc), detail);
 		break;
 	}
-	if (rc == SRC_OK && (m->r.overflow || m->r.cut)) {
+	if (rc == SRC_OK && (r->overflow || r->cut)) {
 		rc = SRC_TEMP;
-		*err = xasprintf("%s: the server's answer was too long%s", what, m->r.cut ? " (a line was cut)" : "");
+		*err = xasprintf("%s: the server's answer was too long%s", what, r->cut ? " (a line was cut)" : "");
 	}
 	free(said);
 	return rc;
@@ -449,7 +471,7 @@ static char *guarded_url(const imap *m, uint64_t uidvalidity)
 /* Run a custom command; classify the result. */
 static source_rc command(imap *m, const char *url, const char *cmd, const char *what, char **err)
 {
-	return classify(m, perform(m, url, cmd, 0), what, err);
+	return classify(m, &m->r, perform(m, url, cmd, 0), what, err);
 }
 
 /* ---- commands ------------------------------------------------------------- */
@@ -767,6 +789,142 @@ out:
 	return rc;
 }
 
+/* ---- fetching ahead -------------------------------------------------------
+ *
+ * While the caller stores one message, the next ones are already on their way: each
+ * slot is an easy handle with its own connection, driven by a multi handle.  The
+ * FETCH command goes out when the slot is filled; the server answers into the socket
+ * while we do other work, and imap_fetch then only reads it.  A slot that fails is
+ * not trusted: the message is fetched again the ordinary way, which also tells a
+ * vanished message from a renumbered mailbox.
+ */
+static void slot_reset(imap *m, slot *sl)
+{
+	if (sl->uid && !sl->done && m->multi && sl->h)
+		curl_multi_remove_handle(m->multi, sl->h);
+	reply_reset(&sl->r);
+	xfree(&sl->url);
+	sl->uid = 0;
+	sl->done = false;
+}
+
+static void prefetch_pump(imap *m)
+{
+	int running, left;
+	CURLMsg *msg;
+	if (!m->multi)
+		return;
+	curl_multi_perform(m->multi, &running);
+	while ((msg = curl_multi_info_read(m->multi, &left))) {
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		for (size_t i = 0; i < PREFETCH_SLOTS; i++) {
+			slot *sl = &m->slots[i];
+			if (sl->h == msg->easy_handle && sl->uid && !sl->done) {
+				sl->done = true;
+				sl->cc = msg->data.result;
+				curl_multi_remove_handle(m->multi, sl->h);
+			}
+		}
+	}
+}
+
+static void prefetch_fill(imap *m)
+{
+	for (size_t i = 0; i < PREFETCH_SLOTS && m->next_ahead < m->nahead; i++) {
+		slot *sl = &m->slots[i];
+		if (sl->uid)
+			continue;
+		uint64_t uid = m->ahead[m->next_ahead++];
+		if (!sl->h && !(sl->h = curl_easy_init()))
+			return;
+		curl_easy_reset(sl->h);
+		reply_reset(&sl->r);
+		sl->url = xasprintf("%s;UIDVALIDITY=%" PRIu64 "/;UID=%" PRIu64, m->mailbox_url, m->ahead_uidvalidity, uid);
+		if (setup(m, sl->h, &sl->r, sl->url, NULL, m->ahead_max) != CURLE_OK ||
+		    curl_multi_add_handle(m->multi, sl->h) != CURLM_OK) {
+			xfree(&sl->url);
+			continue;
+		}
+		sl->uid = uid;
+		sl->done = false;
+	}
+	prefetch_pump(m);
+}
+
+static void prefetch_stop(imap *m)
+{
+	for (size_t i = 0; i < PREFETCH_SLOTS; i++) {
+		slot_reset(m, &m->slots[i]);
+		if (m->slots[i].h)
+			curl_easy_cleanup(m->slots[i].h);
+		m->slots[i].h = NULL;
+	}
+	if (m->multi)
+		curl_multi_cleanup(m->multi);
+	m->multi = NULL;
+	xfree(&m->ahead);
+	m->nahead = m->next_ahead = 0;
+}
+
+static void imap_prefetch(void *impl, const source_item *items, size_t n, uint64_t uidvalidity, size_t max_bytes)
+{
+	imap *m = impl;
+	if (!uidvalidity)
+		return;
+	if (m->multi && m->ahead_uidvalidity != uidvalidity)
+		prefetch_stop(m);
+	if (!m->multi && !(m->multi = curl_multi_init()))
+		return;
+	xfree(&m->ahead);
+	m->ahead = xcalloc(n ? n : 1, sizeof *m->ahead);
+	m->nahead = m->next_ahead = 0;
+	for (size_t i = 0; i < n; i++) {
+		uint64_t uid = item_uid(&items[i]);
+		bool busy = false;
+		for (size_t k = 0; k < PREFETCH_SLOTS; k++)
+			busy |= m->slots[k].uid == uid;
+		if (uid && !busy && items[i].size <= max_bytes)
+			m->ahead[m->nahead++] = uid;
+	}
+	m->ahead_uidvalidity = uidvalidity;
+	m->ahead_max = max_bytes;
+	prefetch_fill(m);
+}
+
+/* the prefetched message `uid`, if a slot holds it: SRC_OK with the bytes, or
+ * SRC_TEMP when it must be fetched the ordinary way */
+static source_rc prefetched(imap *m, uint64_t uid, uint64_t uidvalidity, const char *what, char **bytes,
+			    size_t *len)
+{
+	source_rc rc = SRC_TEMP;
+	if (!m->multi || uidvalidity != m->ahead_uidvalidity)
+		return rc;
+	prefetch_pump(m);
+	for (size_t i = 0; i < PREFETCH_SLOTS; i++) {
+		slot *sl = &m->slots[i];
+		if (sl->uid != uid)
+			continue;
+		while (!sl->done) {
+			int nfds;
+			if (curl_multi_poll(m->multi, NULL, 0, 1000, &nfds) != CURLM_OK)
+				break;
+			prefetch_pump(m);
+		}
+		char *err = NULL;
+		if (sl->done && classify(m, &sl->r, sl->cc, what, &err) == SRC_OK) {
+			*len = sl->r.body.len;
+			*bytes = sb_steal(&sl->r.body);
+			rc = SRC_OK;
+		}
+		free(err);
+		slot_reset(m, sl);
+		prefetch_fill(m);
+		break;
+	}
+	return rc;
+}
+
 static source_rc imap_fetch(void *impl, const source_item *it, uint64_t uidvalidity, size_t max_bytes,
 			    char **bytes, size_t *len, char **err)
 {
@@ -785,9 +943,13 @@ static source_rc imap_fetch(void *impl, const source_item *it, uint64_t uidvalid
 		*err = xasprintf("%s: %zu bytes, over the limit of %zu", what, it->size, max_bytes);
 		goto out;
 	}
+	if (prefetched(m, uid, uidvalidity, what, bytes, len) == SRC_OK) {
+		rc = SRC_OK;
+		goto out;
+	}
 	url = uidvalidity ? xasprintf("%s;UIDVALIDITY=%" PRIu64 "/;UID=%" PRIu64, m->mailbox_url, uidvalidity, uid)
 			  : xasprintf("%s/;UID=%" PRIu64, m->mailbox_url, uid);
-	rc = classify(m, perform(m, url, NULL, max_bytes), what, err);
+	rc = classify(m, &m->r, perform(m, url, NULL, max_bytes), what, err);
 	if (rc == SRC_GONE && uidvalidity) {
 		/* curl's message names the UIDVALIDITY case; make sure it was not that */
 		uint64_t uv, uidnext, messages;
@@ -930,6 +1092,7 @@ static void imap_disconnect(void *impl)
 {
 	imap *m = impl;
 
+	prefetch_stop(m);
 	if (m->h)
 		curl_easy_cleanup(m->h);	/* logs out and closes the connection */
 	m->h = NULL;
@@ -968,6 +1131,7 @@ const source_ops source_imap_ops = {
 	.fetch = imap_fetch,
 	.mark_done = imap_mark_done,
 	.mark_done_many = imap_mark_done_many,
+	.prefetch = imap_prefetch,
 	.settle = imap_settle,
 	.quarantine = imap_quarantine,
 	.disconnect = imap_disconnect,

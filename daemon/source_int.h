@@ -24,6 +24,8 @@ typedef struct source_ops {
 	/* optional: many at once (NULL: mark_done for each) */
 	source_rc (*mark_done_many)(void *impl, const source_item *items, size_t n, uint64_t uidvalidity,
 				    char **err);
+	/* optional: start fetching these ahead (a hint) */
+	void (*prefetch)(void *impl, const source_item *items, size_t n, uint64_t uidvalidity, size_t max_bytes);
 	/* optional: mark settled messages (<= last_uid) that lost their mark */
 	source_rc (*settle)(void *impl, uint64_t last_uid, uint64_t uidvalidity, char **err);
 	source_rc (*quarantine)(void *impl, const source_item *it, uint64_t uidvalidity, char **err);

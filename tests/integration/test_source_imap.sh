@@ -36,7 +36,7 @@ CFLAGS="-std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-protot
  -Wno-unused-parameter -Werror -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all"
 # shellcheck disable=SC2046,SC2086
 if ! gcc $CFLAGS -Iparsers -Idaemon -Ibuild/gen -o "$PROBE" tests/integration/source_probe.c \
-	daemon/source.c daemon/source_imap.c daemon/source_maildir.c daemon/source_mbox.c daemon/config.c \
+	daemon/source.c daemon/source_imap.c daemon/source_maildir.c daemon/source_mbox.c daemon/config.c daemon/fileio.c \
 	parsers/util.c parsers/vocab.c parsers/ytree.c parsers/text.c build/gen/vocab_default.c \
 	$(pkg-config --cflags --libs libcurl libutf8proc yaml-0.1); then
 	echo "FAIL - the probe does not build"
