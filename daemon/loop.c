@@ -309,6 +309,23 @@ out:
 
 /* ---- one mailbox ---------------------------------------------------------------- */
 
+/* SPEC §9: every failed login the daemon sees goes to the audit trail */
+static void audit_login_failure(daemon_state *d, mbox *b)
+{
+	char *err = NULL;
+	const char *p[] = { "imap_login_failed", b->conf->name, source_name(b->src),
+			    b->conf->username ? b->conf->username : "" };
+	PGresult *r = db_query(d->db,
+			       "INSERT INTO defectd.audit_log (action, object, detail) "
+			       "VALUES ($1, $2, jsonb_build_object('url', $3::text, 'user', $4::text))",
+			       4, p, &err);
+	if (r)
+		PQclear(r);
+	else
+		log_debug("%s: cannot write the audit trail: %s", b->conf->name, err);
+	free(err);
+}
+
 static void record_poll(daemon_state *d, mbox *b, const char *error)
 {
 	char *err = NULL;
@@ -368,6 +385,8 @@ static void poll_mailbox(daemon_state *d, mbox *b)
 		free(why);
 		goto out;
 	}
+	if (s == SRC_FATAL && err && strstr(err, "authentication failed"))
+		audit_login_failure(d, b);
 	if (s != SRC_OK) {
 		b->backoff = next_backoff(b->backoff, d->conf->backoff_max);
 		b->next_poll = now() + (s == SRC_FATAL ? (time_t)d->conf->backoff_max : (time_t)b->backoff);

@@ -220,6 +220,13 @@ run_once tls-noca
 err=$(q "SELECT last_error FROM defectd.mailboxes WHERE name = 'tls-noca'")
 echo "$err" | grep -qi "certificate\|trust" && ok "imaps without the CA: refused, certificate named" || bad "imaps without the CA refused" "$err"
 
+# ---- a failed login is audited -----------------------------------------------------------
+printf 'wrong\n' > "$T/badpw"; chmod 600 "$T/badpw"
+sed -e "s|password_file: $T/pw|password_file: $T/badpw|" -e "s|name: tls$|name: tls-badpw|" "$T/tls.yaml" > "$T/tls-badpw.yaml"
+run_once tls-badpw
+expect_eq "failed IMAP login recorded in the audit trail" \
+	"$(q "SELECT count(*) FROM defectd.audit_log WHERE action = 'imap_login_failed' AND object = 'tls-badpw'")" "1"
+
 # ---- SIGHUP ---------------------------------------------------------------------------------
 config hup
 start_bg hup
