@@ -10,6 +10,11 @@
  * Must never: lose text after a bad byte (it becomes U+FFFD and is counted), return
  * invalid UTF-8 or an embedded NUL, or call iconv_open per message (descriptors are
  * cached per thread).  UTF-8 and ASCII never touch iconv.
+ *
+ * Speed: CP932 (Shift_JIS bodies, and every ISO-2022-JP body through the JIS-to-SJIS
+ * arithmetic) is the bulk of Japanese mail, and iconv costs more per character than
+ * the rest of a parse.  So CP932 is read through cp932.c's table, which gives
+ * exactly what iconv gives.
  */
 #include "charset.h"
 
@@ -22,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cp932.h"
 #include "util.h"
 
 #define ESC 0x1B
@@ -98,11 +104,9 @@ static const char *intern(const char *name)
 /* bytes to skip after an undecodable sequence, so a bad double-byte code is one U+FFFD */
 static size_t bad_len(const char *name, const unsigned char *p, size_t n)
 {
-	if (strcmp(name, "CP932") == 0) {
-		if (n >= 2 && ((p[0] >= 0x81 && p[0] <= 0x9F) || (p[0] >= 0xE0 && p[0] <= 0xFC)) &&
-		    p[1] >= 0x40 && p[1] <= 0xFC && p[1] != 0x7F)
-			return 2;
-	} else if (strcmp(name, "EUC-JP-MS") == 0) {
+	if (strcmp(name, "CP932") == 0)
+		return cp932_bad_len(p, n);
+	if (strcmp(name, "EUC-JP-MS") == 0) {
 		if (n >= 3 && p[0] == 0x8F && p[1] >= 0xA1 && p[1] <= 0xFE && p[2] >= 0xA1 && p[2] <= 0xFE)
 			return 3;
 		if (n >= 2 && ((p[0] >= 0xA1 && p[0] <= 0xFE) || p[0] == 0x8E) && p[1] >= 0xA1 &&
@@ -122,9 +126,12 @@ static void sb_room(strbuf *b, size_t extra)
 /*
  * Append the conversion of in[0..len) from `name` to out.  Returns false when iconv
  * does not know the name (nothing appended).  Adds the number of U+FFFD to *errors.
+ * CP932 goes through the table below, which gives the same.
  */
 static bool iconv_to(const char *name, const char *in, size_t len, strbuf *out, size_t *errors)
 {
+	if (strcmp(name, "CP932") == 0 && cp932_decode(in, len, out, errors))
+		return true;
 	iconv_t cd = cache_get(name);
 	if (cd == (iconv_t)-1)
 		return false;
@@ -232,15 +239,19 @@ static bool has_jis_escapes(const char *in, size_t len)
 	return false;
 }
 
+/* the charsets of pending bytes, compared by address: one name, one pointer */
+static const char CS_CP932[] = "CP932", CS_EUCJP[] = "EUC-JP-MS";
+
 enum jis_mode { J_ASCII, J_KANJI, J_KANA, J_X0212 };
 
 struct jis {
 	strbuf *out;
-	strbuf pend;	  /* bytes waiting for iconv in pend_cs */
+	strbuf pend;	  /* bytes waiting to be decoded as pend_cs, as one stream */
 	const char *pend_cs;
 	size_t errors;
-	bool raw_utf8;	  /* raw 8-bit runs are UTF-8, not CP932 */
+	int raw_utf8;	  /* raw 8-bit runs are UTF-8, not CP932 (-1: not looked yet) */
 	bool unknown_esc; /* an escape we do not decode (ISO-2022-JP-2's GB2312, KSC ...) */
+	const cp932_table *table; /* for the direct path, or NULL */
 };
 
 static void jis_flush(struct jis *j)
@@ -313,43 +324,112 @@ static size_t jis_escape(const unsigned char *p, size_t left, enum jis_mode *mod
 	return 0;
 }
 
-static void jis_pair(struct jis *j, enum jis_mode mode, unsigned char j1, unsigned char j2)
+/* the Shift_JIS bytes of JIS X 0208 row/cell bytes j1 j2 */
+static inline void jis_to_sjis(unsigned char j1, unsigned char j2, unsigned char s[2])
 {
-	if (mode == J_X0212) {
-		unsigned char e[3] = { 0x8F, (unsigned char)(j1 | 0x80), (unsigned char)(j2 | 0x80) };
-		jis_pend(j, "EUC-JP-MS", e, 3);
-		return;
-	}
-	unsigned char s[2];
 	s[0] = (unsigned char)(((j1 + 1) >> 1) + (j1 <= 0x5E ? 0x70 : 0xB0));
 	if (j1 & 1)
 		s[1] = (unsigned char)(j2 + (j2 <= 0x5F ? 0x1F : 0x20));
 	else
 		s[1] = (unsigned char)(j2 + 0x7E);
-	jis_pend(j, "CP932", s, 2);
+}
+
+static void jis_pair(struct jis *j, enum jis_mode mode, unsigned char j1, unsigned char j2)
+{
+	if (mode == J_X0212) {
+		unsigned char e[3] = { 0x8F, (unsigned char)(j1 | 0x80), (unsigned char)(j2 | 0x80) };
+		jis_pend(j, CS_EUCJP, e, 3);
+		return;
+	}
+	unsigned char s[2];
+	jis_to_sjis(j1, j2, s);
+	jis_pend(j, CS_CP932, s, 2);
+}
+
+static bool jis_byte(unsigned char c)
+{
+	return c >= 0x21 && c <= 0x7E;
+}
+
+/*
+ * Everything pending is one CP932 stream: a pair may straddle two pieces (a raw
+ * Shift_JIS lead byte, then JIS).  ASCII and JIS X 0208 runs — the bulk of a body —
+ * may still skip the pending bytes and go straight to the output, through the table,
+ * when that cannot change a thing: the pending bytes are decoded on their own first,
+ * which is the same unless the last of them is a CP932 lead byte.
+ */
+static bool jis_direct(const struct jis *j)
+{
+	if (!j->table || !j->table->jis_direct)
+		return false;
+	return j->pend.len == 0 || j->pend_cs != CS_CP932 ||
+	       !j->table->lead[(unsigned char)j->pend.s[j->pend.len - 1]];
+}
+
+static void jis_ascii_run(struct jis *j, const char *p, size_t n)
+{
+	if (!jis_direct(j)) {
+		jis_pend(j, CS_CP932, p, n);
+		return;
+	}
+	jis_flush(j);
+	sb_add(j->out, p, n);
+}
+
+/* a run of JIS X 0208 pairs from u[i] on (one call per run rather than per
+ * character); returns the index after the run */
+static size_t jis_kanji_run(struct jis *j, const unsigned char *u, size_t i, size_t len)
+{
+	bool direct = jis_direct(j);
+	const cp932_table *t = j->table;
+	strbuf *b = direct ? j->out : &j->pend;
+	if (direct || j->pend_cs != CS_CP932)
+		jis_flush(j);
+	j->pend_cs = CS_CP932;
+	sb_room(b, (len - i) / 2 * 3 + 3); /* two bytes in, at most three out */
+	for (; i + 1 < len && jis_byte(u[i]) && jis_byte(u[i + 1]); i += 2) {
+		unsigned char s[2];
+		jis_to_sjis(u[i], u[i + 1], s);
+		if (!direct) {
+			memcpy(b->s + b->len, s, 2);
+			b->len += 2;
+			continue;
+		}
+		uint32_t cp = t->pair[s[0]][s[1]];
+		if (cp == CP932_NONE) {
+			cp = 0xFFFD; /* what iconv makes of it: one U+FFFD for the pair */
+			j->errors++;
+		}
+		cp932_put_utf8(b, cp);
+	}
+	b->s[b->len] = '\0';
+	return i;
 }
 
 static size_t jis_raw_run(struct jis *j, const char *in, size_t i, size_t len)
 {
 	size_t e = i;
+	if (j->raw_utf8 < 0) /* JIS itself is 7-bit: most bodies never get here */
+		j->raw_utf8 = raw_runs_utf8(in, len);
 	while (e < len && (unsigned char)in[e] >= 0x80)
 		e++;
 	if (j->raw_utf8) {
 		jis_flush(j);
 		sb_add(j->out, in + i, e - i);
 	} else {
-		jis_pend(j, "CP932", in + i, e - i); /* raw Shift_JIS (kana) from broken mailers */
+		jis_pend(j, CS_CP932, in + i, e - i); /* raw Shift_JIS (kana) from broken mailers */
 	}
 	return e;
 }
 
 static void jis_decode(const char *in, size_t len, struct cand *c)
 {
-	struct jis j = { .out = &c->out, .pend = STRBUF_INIT, .pend_cs = "CP932" };
+	struct jis j = { .out = &c->out, .pend = STRBUF_INIT, .pend_cs = CS_CP932,
+			 .table = cp932_table_get() };
 	const unsigned char *u = (const unsigned char *)in;
 	enum jis_mode mode = J_ASCII;
 	bool shifted = false; /* SO ... SI: half-width kana */
-	j.raw_utf8 = raw_runs_utf8(in, len);
+	j.raw_utf8 = -1;
 	sb_room(j.out, len + len / 2);
 	for (size_t i = 0; i < len;) {
 		unsigned char ch = u[i];
@@ -376,7 +456,7 @@ static void jis_decode(const char *in, size_t len, struct cand *c)
 			size_t e = i + 1; /* the common case, in one piece */
 			while (e < len && u[e] < 0x80 && u[e] != ESC && u[e] != SO && u[e] != SI)
 				e++;
-			jis_pend(&j, "CP932", in + i, e - i);
+			jis_ascii_run(&j, in + i, e - i);
 			i = e;
 			continue;
 		}
@@ -386,13 +466,17 @@ static void jis_decode(const char *in, size_t len, struct cand *c)
 			shifted = false;
 		}
 		enum jis_mode m = shifted ? J_KANA : mode;
+		if (m == J_KANJI && jis_byte(ch) && i + 1 < len && jis_byte(u[i + 1])) {
+			i = jis_kanji_run(&j, u, i, len);
+			continue;
+		}
 		if (ch < 0x21 || m == J_ASCII) {
-			jis_pend(&j, "CP932", &ch, 1);
+			jis_pend(&j, CS_CP932, &ch, 1);
 			i++;
 		} else if (m == J_KANA) {
 			if (ch <= 0x5F) {
 				unsigned char k = (unsigned char)(ch + 0x80);
-				jis_pend(&j, "CP932", &k, 1);
+				jis_pend(&j, CS_CP932, &k, 1);
 			} else {
 				jis_bad(&j);
 			}
@@ -472,7 +556,7 @@ static enum kind classify(const char *declared, char buf[NAME_MAX_LEN])
 	if (n == 0)
 		return K_NONE;
 	for (size_t i = 0; i < ARRAY_LEN(aliases); i++)
-		if (strcmp(buf, aliases[i].name) == 0)
+		if (buf[0] == aliases[i].name[0] && strcmp(buf, aliases[i].name) == 0)
 			return aliases[i].kind;
 	enum kind k = K_LEGACY;
 	for (size_t i = 0; i < ARRAY_LEN(wide_prefixes); i++)
@@ -856,6 +940,18 @@ char *charset_decode_header(const char *raw, size_t len, size_t *replaced)
 
 /* ---- libetpan ---- */
 
+/* text charset_decode gives back as it is whatever the label: 7-bit, and nothing
+ * that starts ISO-2022-JP (ESC, SO) or gets replaced (NUL) */
+static bool plain_7bit(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c >= 0x80 || c == ESC || c == SO || c == 0)
+			return false;
+	}
+	return true;
+}
+
 /*
  * extended_charconv contract (charconv.h): `result` has room for *result_len bytes
  * (libetpan allocates 6 per input byte, plus one for its NUL); set *result_len to the
@@ -868,6 +964,14 @@ static int etpan_charconv(const char *tocode, const char *fromcode, const char *
 {
 	if (!tocode || (ascii_strcasecmp(tocode, "utf-8") != 0 && ascii_strcasecmp(tocode, "utf8") != 0))
 		return MAIL_CHARCONV_ERROR_UNKNOWN_CHARSET;
+	/* libetpan asks for every word of some headers (Content-Type: us-ascii to
+	 * UTF-8): plain ASCII with such a label needs no decoding */
+	if (fromcode && (!ascii_strcasecmp(fromcode, "us-ascii") || !ascii_strcasecmp(fromcode, "utf-8")) &&
+	    length <= *result_len && plain_7bit(str, length)) {
+		memcpy(result, str, length);
+		*result_len = length;
+		return MAIL_CHARCONV_NO_ERROR;
+	}
 	size_t n;
 	char *d = charset_decode(str, length, fromcode, &n, NULL, NULL);
 	if (n > *result_len) {

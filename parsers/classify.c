@@ -146,8 +146,14 @@ char *classify_find_ref(const char *s, size_t n)
 			ok &= digit_at(t, tn, i + k);
 		if (ok && digit_at(t, tn, i + 13))
 			ok = false;
-		if (ok)
-			found = xasprintf("MD-%.4s-%.5s", t + i + 3, t + i + 8);
+		if (ok) {
+			found = xmalloc(14); /* "MD-YYYY-NNNNN" */
+			memcpy(found, "MD-", 3);
+			memcpy(found + 3, t + i + 3, 4);
+			found[7] = '-';
+			memcpy(found + 8, t + i + 8, 5);
+			found[13] = '\0';
+		}
 	}
 	free(norm);
 	return found;

@@ -18,29 +18,61 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* One line of the body.  Every test looks at the trimmed form, so it is made once. */
 typedef struct line {
-	const char *s;
+	const char *s;	/* without its line break */
 	size_t n;
+	const char *t;	/* s without white space (incl. U+3000, NBSP) at either end */
+	size_t tn;
 } line;
 
 /* ---- small byte-level helpers --------------------------------------------- */
 
-static bool starts(const char *s, size_t n, const char *p)
+/* Inlined so that strlen of a literal is folded: these run several times per line. */
+#define HOT static inline __attribute__((always_inline))
+
+HOT bool starts(const char *s, size_t n, const char *p)
 {
 	size_t k = strlen(p);
 	return n >= k && memcmp(s, p, k) == 0;
 }
 
-static bool istarts(const char *s, size_t n, const char *p)
+HOT bool istarts(const char *s, size_t n, const char *p)
 {
 	size_t k = strlen(p);
 	return n >= k && ascii_casecmp_prefix(s, p);
 }
 
-static bool ends(const char *s, size_t n, const char *p)
+HOT bool ends(const char *s, size_t n, const char *p)
 {
 	size_t k = strlen(p);
 	return n >= k && memcmp(s + n - k, p, k) == 0;
+}
+
+/* the full-width colon ： (EF BC 9A) at s[i] */
+HOT bool fw_colon_at(const char *s, size_t n, size_t i)
+{
+	return i + 3 <= n && (unsigned char)s[i] == 0xEF && (unsigned char)s[i + 1] == 0xBC &&
+	       (unsigned char)s[i + 2] == 0x9A;
+}
+
+/* the full-width form EF b2 b3 (U+FF01 … U+FF5E) in the n bytes (memchr is the fast
+ * scan: most lines hold no 0xEF byte at all) */
+static bool has_full_width(const char *s, size_t n, unsigned char b2, unsigned char b3)
+{
+	const char *p = s, *end = s + n;
+	while ((p = memchr(p, 0xEF, (size_t)(end - p))) != NULL) {
+		if (end - p >= 3 && (unsigned char)p[1] == b2 && (unsigned char)p[2] == b3)
+			return true;
+		p++;
+	}
+	return false;
+}
+
+/* a colon, half or full width, anywhere in the n bytes */
+static bool has_colon(const char *s, size_t n)
+{
+	return memchr(s, ':', n) || has_full_width(s, n, 0xBC, 0x9A);
 }
 
 /* skip leading white space (ASCII, U+3000, NBSP); returns bytes skipped */
@@ -57,44 +89,65 @@ static size_t skip_space(const char *s, size_t n)
 	return i;
 }
 
-static line trim(line l)
+static line make_line(const char *s, size_t n)
 {
-	l.s = text_trim(l.s, &l.n);
+	line l = { s, n, s, n };
+	l.t = text_trim(s, &l.tn);
 	return l;
+}
+
+/* the trimmed part of a line as a line of its own */
+static line trimmed(line l)
+{
+	return (line){ l.t, l.tn, l.t, l.tn };
 }
 
 /* ---- line kinds --------------------------------------------------------------- */
 
 static bool is_quoted(line l)
 {
-	size_t i = skip_space(l.s, l.n);
-	return starts(l.s + i, l.n - i, ">") || starts(l.s + i, l.n - i, "\xEF\xBC\x9E"); /* ＞ */
+	return starts(l.t, l.tn, ">") || starts(l.t, l.tn, "\xEF\xBC\x9E"); /* ＞ */
 }
 
 static bool is_blank(line l)
 {
-	return text_is_blank(l.s, l.n);
+	return l.tn == 0;
 }
 
-/* a line made only of rule characters, at least `min` of them */
-static bool is_rule(line l, size_t min)
+static bool is_rule_char(uint32_t cp)
 {
-	static const uint32_t rule[] = { 0x2500, 0x2501, '-', '=', 0xFF1D, '*', 0xFF0A, '_',
-					 0x2015, 0xFF0D, 0x2550, 0x2014 };
-	line t = trim(l);
+	switch (cp) {
+	case 0x2500: case 0x2501: case '-': case '=': case 0xFF1D: case '*': case 0xFF0A: case '_':
+	case 0x2015: case 0xFF0D: case 0x2550: case 0x2014:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* the number of characters of a line made only of rule characters; 0 for any other */
+static size_t rule_length(line l)
+{
 	size_t count = 0;
-	for (size_t i = 0; i < t.n;) {
+	/* every rule character starts with one of these bytes: most lines end here */
+	unsigned char c0 = l.tn ? (unsigned char)l.t[0] : 0;
+	if (c0 != '-' && c0 != '=' && c0 != '*' && c0 != '_' && c0 != 0xE2 && c0 != 0xEF)
+		return 0;
+	for (size_t i = 0; i < l.tn;) {
 		uint32_t cp;
-		size_t k = utf8_next(t.s + i, t.n - i, &cp);
-		bool ok = false;
-		for (size_t j = 0; j < ARRAY_LEN(rule); j++)
-			ok |= cp == rule[j];
-		if (!ok)
-			return false;
+		size_t k = utf8_next(l.t + i, l.tn - i, &cp);
+		if (!is_rule_char(cp))
+			return 0;
 		count++;
 		i += k;
 	}
-	return count >= min;
+	return count;
+}
+
+/* a line made only of rule characters, at least `min` (>= 1) of them */
+static bool is_rule(line l, size_t min)
+{
+	return rule_length(l) >= min;
 }
 
 static bool is_sig_dashes(line l)
@@ -105,8 +158,7 @@ static bool is_sig_dashes(line l)
 
 static bool is_closing(line l)
 {
-	line t = trim(l);
-	return starts(t.s, t.n, "以上");
+	return starts(l.t, l.tn, "以上");
 }
 
 static const char *const header_names[] = {
@@ -117,7 +169,7 @@ static const char *const header_names[] = {
 /* "Name:" or "Name：" at the start of the (trimmed) line, for mail header names */
 static bool is_header_line(line l)
 {
-	line t = trim(l);
+	line t = trimmed(l);
 	for (size_t i = 0; i < ARRAY_LEN(header_names); i++) {
 		size_t k = strlen(header_names[i]);
 		if (!istarts(t.s, t.n, header_names[i]))
@@ -133,7 +185,7 @@ static bool is_header_line(line l)
 
 static bool is_from_line(line l)
 {
-	line t = trim(l);
+	line t = trimmed(l);
 	return (istarts(t.s, t.n, "from") || starts(t.s, t.n, "差出人") || starts(t.s, t.n, "送信者")) &&
 	       is_header_line(t);
 }
@@ -152,14 +204,14 @@ static bool icontains(line t, const char *needle)
 /* Is lines[i] the start of a reply or forward header? */
 static enum header_kind reply_header(const line *lines, size_t nlines, size_t i)
 {
-	line t = trim(lines[i]);
+	line t = trimmed(lines[i]);
 	if (!t.n)
 		return HDR_NONE;
 	/* markers start with a rule, "Begin…" or ">"; header blocks and "… wrote:" need
 	 * a colon: every other line is skipped without further work */
 	unsigned char c0 = (unsigned char)t.s[0];
 	bool marker = c0 == '-' || c0 == '_' || c0 == 'B' || c0 == 'b' || c0 == 0xE2; /* ─ ━ */
-	if (!marker && !memchr(t.s, ':', t.n) && !memmem(t.s, t.n, "\xEF\xBC\x9A", 3))
+	if (!marker && !has_colon(t.s, t.n))
 		return HDR_NONE;
 	if (!marker)
 		goto colon_forms;
@@ -238,23 +290,33 @@ static size_t strip_number(const char *s, size_t n)
 	return 0;
 }
 
+/* ■ □ ● ○ ◆ ◇ ・ ＊ ▼ ▽ ▶ ► ◎ ※ ･ ◯ ★ ☆ 〇 ＃ (all of them 3 bytes in UTF-8) */
+static bool is_mark(uint32_t cp)
+{
+	switch (cp) {
+	case 0x25A0: case 0x25A1: case 0x25CF: case 0x25CB: case 0x25C6: case 0x25C7: case 0x30FB:
+	case 0xFF0A: case 0x25BC: case 0x25BD: case 0x25B6: case 0x25BA: case 0x25CE: case 0x203B:
+	case 0xFF65: case 0x25EF: case 0x2605: case 0x2606: case 0x3007: case 0xFF03:
+		return true;
+	default:
+		return false;
+	}
+}
+
 /* decorations before a label: bullets, marks, numbering; returns bytes to skip */
 static size_t strip_decoration(const char *s, size_t n)
 {
-	static const char *const marks[] = { "■", "□", "●", "○", "◆", "◇", "・", "＊", "▼", "▽",
-					     "▶", "►", "◎", "※", "･", "◯", "★", "☆", "〇", "＃" };
 	size_t total = 0;
 	for (int round = 0; round < 4; round++) {
 		size_t i = skip_space(s, n), k = 0;
 		unsigned char c = i < n ? (unsigned char)s[i] : 0;
+		uint32_t cp;
 		if (c == '*' || c == '#')
 			k = 1;
 		else if (c == '-' && i + 1 < n && s[i + 1] == ' ')
 			k = 2;
-		else if (c >= 0xE2 && c <= 0xEF) /* all the marks are 3-byte UTF-8 */
-			for (size_t j = 0; j < ARRAY_LEN(marks) && !k; j++)
-				if (starts(s + i, n - i, marks[j]))
-					k = 3;
+		else if (c >= 0xE2 && c <= 0xEF && utf8_next(s + i, n - i, &cp) == 3 && is_mark(cp))
+			k = 3;
 		if (!k && (c == '(' || (c >= '0' && c <= '9') || c >= 0xE2))
 			k = strip_number(s + i, n - i);
 		if (!k)
@@ -268,6 +330,13 @@ static size_t strip_decoration(const char *s, size_t n)
 
 static const char *const opening[] = { "【", "[", "［", "〔", "《", "〈", "<", "＜" };
 static const char *const closing[] = { "】", "]", "］", "〕", "》", "〉", ">", "＞" };
+
+/* could s start with one of `opening`?  (their first bytes) */
+static bool may_open(const char *s, size_t n)
+{
+	unsigned char c = n ? (unsigned char)s[0] : 0;
+	return c == '[' || c == '<' || c == 0xE3 || c == 0xEF;
+}
 
 /* drop a trailing "（必須）", "(任意)" or "." from a match key */
 static void strip_key_tail(char *key)
@@ -310,7 +379,10 @@ static int label_lookup(const vocab *v, const char *s, size_t n, bool suffix)
 		      last == 0x3011 || last == 0xFFFD;
 	if (!unsure && !vocab_label_may_end_with(v, last))
 		return -1;
-	char *key = text_match_key(s, n);
+	/* labels are short: the key goes on the stack unless it needs full NFKC */
+	char buf[256], *owned = NULL, *key = buf;
+	if (text_match_key_buf(s, n, buf, sizeof buf) == (size_t)-1)
+		key = owned = text_match_key(s, n);
 	int field = vocab_label_exact(v, key);
 	if (field == -1) {
 		strip_key_tail(key);
@@ -323,7 +395,7 @@ static int label_lookup(const vocab *v, const char *s, size_t n, bool suffix)
 		if (field != -1 && strlen(key) - lb > 18)
 			field = -1;
 	}
-	free(key);
+	free(owned);
 	return field;
 }
 
@@ -333,15 +405,29 @@ int fields_label(const vocab *v, const char *s, size_t n, bool suffix)
 	s += skip;
 	n -= skip;
 	/* 【label】 as a whole cell */
-	for (size_t j = 0; j < ARRAY_LEN(opening); j++)
+	for (size_t j = 0; may_open(s, n) && j < ARRAY_LEN(opening); j++)
 		if (starts(s, n, opening[j]) && ends(s, n, closing[j]) &&
 		    n > strlen(opening[j]) + strlen(closing[j])) {
 			s += strlen(opening[j]);
 			n -= strlen(opening[j]) + strlen(closing[j]);
 			break;
 		}
-	line t = trim((line){ s, n });
-	return label_lookup(v, t.s, t.n, suffix);
+	s = text_trim(s, &n);
+	return label_lookup(v, s, n, suffix);
+}
+
+/* where the label of "label<sep>value" ends: at the first colon (half or full width)
+ * or TAB; n when there is none.  memchr scans, as most lines are text, not fields. */
+static size_t label_end(const char *s, size_t n)
+{
+	const char *colon = memchr(s, ':', n), *tab = memchr(s, '\t', n);
+	size_t e = colon ? (size_t)(colon - s) : n;
+	if (tab && (size_t)(tab - s) < e)
+		e = (size_t)(tab - s);
+	for (const char *p = s; (p = memchr(p, 0xEF, (size_t)(s + e - p))) != NULL; p++)
+		if (fw_colon_at(s, n, (size_t)(p - s)))
+			return (size_t)(p - s);
+	return e;
 }
 
 typedef struct field_line {
@@ -365,7 +451,7 @@ static bool match_field(const vocab *v, line l, field_line *m)
 	const char *lab = s, *val = NULL;
 	size_t llen = n, vlen = 0;
 	bool alone = false;
-	for (size_t j = 0; j < ARRAY_LEN(opening); j++) {
+	for (size_t j = 0; j < ARRAY_LEN(opening) && may_open(s, n); j++) {
 		if (!starts(s, n, opening[j]))
 			continue;
 		size_t o = strlen(opening[j]);
@@ -380,13 +466,7 @@ static bool match_field(const vocab *v, line l, field_line *m)
 	}
 	if (!val) {
 		/* the first colon (half or full width) or TAB separates label and value */
-		size_t i = 0;
-		for (; i < n; i++) {
-			if (s[i] == ':' || s[i] == '\t')
-				break;
-			if (starts(s + i, n - i, "\xEF\xBC\x9A"))
-				break;
-		}
+		size_t i = label_end(s, n);
 		if (i < n) {
 			llen = i;
 			val = s + i + (s[i] == ':' || s[i] == '\t' ? 1 : 3);
@@ -405,14 +485,12 @@ static bool match_field(const vocab *v, line l, field_line *m)
 			val += k;
 			vlen -= k;
 		}
-		line tv = trim((line){ val, vlen });
-		val = tv.s;
-		vlen = tv.n;
+		val = text_trim(val, &vlen);
 	}
-	line tl = trim((line){ lab, llen });
-	if (!tl.n)
+	lab = text_trim(lab, &llen);
+	if (!llen)
 		return false;
-	m->field = label_lookup(v, tl.s, tl.n, !alone);
+	m->field = label_lookup(v, lab, llen, !alone);
 	m->value = val ? val : "";
 	m->vlen = vlen;
 	return m->field != -1;
@@ -482,7 +560,7 @@ static void find_ref(line l, char **ref)
 	if (*ref)
 		return;
 	/* cheap test first: an ASCII M/m or a full-width Ｍ (EF BC AD) must be there */
-	if (!memchr(l.s, 'M', l.n) && !memchr(l.s, 'm', l.n) && !memmem(l.s, l.n, "\xEF\xBC\xAD", 3))
+	if (!memchr(l.s, 'M', l.n) && !memchr(l.s, 'm', l.n) && !has_full_width(l.s, l.n, 0xBC, 0xAD))
 		return;
 	*ref = classify_find_ref(l.s, l.n);
 }
@@ -499,7 +577,7 @@ static size_t split_lines(const char *text, size_t len, line **out)
 		if (kk && p[kk - 1] == '\r')
 			kk--;
 		lines = xgrow(lines, &cap, n + 1, sizeof *lines);
-		lines[n++] = (line){ p, kk };
+		lines[n++] = make_line(p, kk);
 		p += k + (nl ? 1 : 0);
 	}
 	*out = lines;
@@ -542,7 +620,8 @@ size_t fields_read(const fields_ctx *c, const char *text, size_t len, record *re
 			i++;
 			continue;
 		}
-		if (is_rule(l, 10)) {
+		size_t rule = rule_length(l);
+		if (rule >= 10) {
 			close_value(c, rec, &ov, &count);
 			size_t j = i + 1;
 			while (j < nlines && is_blank(lines[j]))
@@ -554,7 +633,7 @@ size_t fields_read(const fields_ctx *c, const char *text, size_t len, record *re
 			i++;
 			continue;
 		}
-		if (is_blank(l) || is_rule(l, 3) || is_closing(l)) {
+		if (is_blank(l) || rule >= 3 || is_closing(l)) {
 			close_value(c, rec, &ov, &count);
 			i++;
 			continue;
@@ -562,8 +641,7 @@ size_t fields_read(const fields_ctx *c, const char *text, size_t len, record *re
 		find_ref(l, defect_ref);
 		/* the value of a label alone: an indented line is always the value */
 		if (ov.awaiting && is_indented(l)) {
-			line t = trim(l);
-			sb_add(&ov.buf, t.s, t.n);
+			sb_add(&ov.buf, l.t, l.tn);
 			ov.awaiting = false;
 			if (!ov.text)
 				close_value(c, rec, &ov, &count);
@@ -585,15 +663,14 @@ size_t fields_read(const fields_ctx *c, const char *text, size_t len, record *re
 			continue;
 		}
 		if (ov.field >= 0) {
-			line t = trim(l);
 			if (ov.awaiting) {
-				sb_add(&ov.buf, t.s, t.n);
+				sb_add(&ov.buf, l.t, l.tn);
 				ov.awaiting = false;
 				if (!ov.text)
 					close_value(c, rec, &ov, &count);
 			} else if (ov.text) {
 				sb_addc(&ov.buf, '\n');
-				sb_add(&ov.buf, t.s, t.n);
+				sb_add(&ov.buf, l.t, l.tn);
 			} else {
 				close_value(c, rec, &ov, &count);
 			}

@@ -16,6 +16,7 @@
 #include "classify.h"
 #include "csv.h"
 #include "fields.h"
+#include "header_slim.h"
 #include "html.h"
 #include "table.h"
 #include "text.h"
@@ -77,12 +78,13 @@ static char *guard(const char *msg, size_t len, const parse_limits *lim)
 	if (len > lim->max_message_bytes)
 		return xasprintf("message of %zu bytes exceeds the limit of %zu bytes", len,
 				 lim->max_message_bytes);
-	const char *hend = memmem(msg, len < lim->max_header_bytes + 4 ? len : lim->max_header_bytes + 4,
-				  "\n\n", 2);
-	const char *hend2 = memmem(msg, len < lim->max_header_bytes + 4 ? len : lim->max_header_bytes + 4,
-				   "\n\r\n", 3);
-	if (!hend && !hend2 && len > lim->max_header_bytes)
-		return xasprintf("header section exceeds the limit of %zu bytes", lim->max_header_bytes);
+	/* only a message longer than the limit can have a header section longer than it */
+	if (len > lim->max_header_bytes) {
+		size_t scan = len < lim->max_header_bytes + 4 ? len : lim->max_header_bytes + 4;
+		if (!memmem(msg, scan, "\n\n", 2) && !memmem(msg, scan, "\n\r\n", 3))
+			return xasprintf("header section exceeds the limit of %zu bytes",
+					 lim->max_header_bytes);
+	}
 
 	size_t parts = 0;
 	const char *end = msg + len;
@@ -123,18 +125,58 @@ typedef struct headers {
 	int year;
 } headers;
 
+/* v as printf's "%0<width>d" would write it */
+static void put_number(strbuf *b, int v, int width)
+{
+	char digits[12];
+	int n = 0;
+	unsigned u = v < 0 ? 0u - (unsigned)v : (unsigned)v;
+	do
+		digits[n++] = (char)('0' + u % 10);
+	while (u /= 10);
+	if (v < 0)
+		sb_addc(b, '-');
+	for (int i = n + (v < 0); i < width; i++)
+		sb_addc(b, '0');
+	while (n)
+		sb_addc(b, digits[--n]);
+}
+
+/* "%04d-%02d-%02dT%02d:%02d:%02d%c%02d:%02d" by hand: printf cost as much as the
+ * whole header */
 static char *format_date(const struct mailimf_date_time *d)
 {
 	int z = d->dt_zone, sign = z < 0 ? '-' : '+';
 	if (z < 0)
 		z = -z;
-	return xasprintf("%04d-%02d-%02dT%02d:%02d:%02d%c%02d:%02d", d->dt_year, d->dt_month, d->dt_day,
-			 d->dt_hour, d->dt_min, d->dt_sec, sign, z / 100, z % 100);
+	strbuf b = STRBUF_INIT;
+	put_number(&b, d->dt_year, 4);
+	sb_addc(&b, '-');
+	put_number(&b, d->dt_month, 2);
+	sb_addc(&b, '-');
+	put_number(&b, d->dt_day, 2);
+	sb_addc(&b, 'T');
+	put_number(&b, d->dt_hour, 2);
+	sb_addc(&b, ':');
+	put_number(&b, d->dt_min, 2);
+	sb_addc(&b, ':');
+	put_number(&b, d->dt_sec, 2);
+	sb_addc(&b, (char)sign);
+	put_number(&b, z / 100, 2);
+	sb_addc(&b, ':');
+	put_number(&b, z % 100, 2);
+	return sb_steal(&b);
 }
 
 static char *angle(const char *id)
 {
-	return xasprintf("<%s>", id);
+	size_t n = strlen(id);
+	char *s = xmalloc(n + 3);
+	s[0] = '<';
+	memcpy(s + 1, id, n);
+	s[n + 1] = '>';
+	s[n + 2] = '\0';
+	return s;
 }
 
 static void read_headers(struct mailimf_fields *fields, parse_result *out, headers *h)
@@ -321,19 +363,24 @@ static void walk_free(walk *w)
 	free(w->error);
 }
 
-/* transfer-decoded bytes of a single part; caller frees with mmap_string_unref */
+/* transfer-decoded bytes of a single part, NUL-terminated; caller frees */
 static char *part_bytes(const part *p, size_t *len)
 {
 	struct mailmime_data *d = p->mime->mm_data.mm_single;
-	char *out = NULL;
+	char *out, *etpan = NULL;
 	size_t idx = 0;
 	*len = 0;
 	if (!d || d->dt_type != MAILMIME_DATA_TEXT)
 		return NULL;
 	int enc = d->dt_encoded ? d->dt_encoding : MAILMIME_MECHANISM_8BIT;
-	if (mailmime_part_parse(d->dt_data.dt_text.dt_data, d->dt_data.dt_text.dt_length, &idx, enc,
-				&out, len) != MAILIMF_NO_ERROR)
+	const char *data = d->dt_data.dt_text.dt_data;
+	size_t dlen = d->dt_data.dt_text.dt_length;
+	if (mailmime_part_parse(data, dlen, &idx, enc, &etpan, len) != MAILIMF_NO_ERROR)
 		return NULL;
+	out = xmalloc(*len + 1);
+	memcpy(out, etpan, *len);
+	out[*len] = '\0';
+	mmap_string_unref(etpan);
 	return out;
 }
 
@@ -352,7 +399,7 @@ static char *part_text(const part *p, const char *what, size_t *len, strlist *wa
 	if (bad)
 		sl_pushf(warnings, "%s: %zu bytes could not be decoded (read as %s)", what, bad,
 			 used ? used : "?");
-	mmap_string_unref(bytes);
+	free(bytes);
 	return text;
 }
 
@@ -418,14 +465,12 @@ static void read_attachment(ctx *c, const part *p, size_t index, const parse_lim
 		size_t blen;
 		char *bytes = part_bytes(p, &blen);
 		rc = bytes ? csv_read(bytes, blen, lim->max_table_rows, &g, &err, &c->out->warnings) : -1;
-		if (bytes)
-			mmap_string_unref(bytes);
+		free(bytes);
 	} else {
 		size_t blen;
 		char *bytes = part_bytes(p, &blen);
 		rc = bytes ? xlsx_read(bytes, blen, lim->max_table_rows, lim->max_xlsx_bytes, &g, &err) : -1;
-		if (bytes)
-			mmap_string_unref(bytes);
+		free(bytes);
 	}
 	if (rc < 0)
 		sl_pushf(&c->out->warnings, "%s: %s", what, err ? err : "cannot decode the attachment");
@@ -480,11 +525,16 @@ int message_parse(const char *bytes, size_t len, const vocab *v, const parse_lim
 	headers h = { 0 };
 	ctx c = { 0 };
 	char *subject_key = NULL;
-	size_t idx = 0;
+	char *slim = NULL;	/* what libetpan parses when fields could be left out */
+	size_t idx = 0, slim_len;
 	int rc = -1;
 
 	if ((out->error = guard(bytes, len, lim)))
 		goto out;
+	if ((slim = header_slim(bytes, len, &slim_len)) != NULL) {
+		bytes = slim; /* the parts point into it: freed last */
+		len = slim_len;
+	}
 	if (mailmime_parse(bytes, len, &idx, &mime) != MAILIMF_NO_ERROR || !mime) {
 		out->error = xstrdup("not a MIME message");
 		goto out;
@@ -541,5 +591,6 @@ out:
 	walk_free(&w);
 	if (mime)
 		mailmime_free(mime);
+	free(slim);
 	return rc;
 }

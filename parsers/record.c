@@ -78,6 +78,13 @@ void parse_result_free(parse_result *r)
  * are emitted as UTF-8; invalid bytes (possible in raw header values) become
  * U+FFFD so the output is always valid JSON.
  */
+/* the ASCII bytes a JSON string cannot hold as they are (a table: this runs for
+ * every byte of the output) */
+static const bool json_special[128] = {
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	['"'] = 1, ['\\'] = 1, [0x7f] = 1,
+};
+
 static void json_str(strbuf *b, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -85,7 +92,7 @@ static void json_str(strbuf *b, const char *s)
 	sb_addc(b, '"');
 	for (size_t i = 0; i < n;) {
 		unsigned char c = (unsigned char)s[i];
-		bool plain = c >= 0x20 && c != '"' && c != '\\' && c != 0x7f;
+		bool plain = c < 0x80 && !json_special[c];
 		if (c >= 0x80) {
 			uint32_t cp;
 			size_t k = utf8_next(s + i, n - i, &cp);
@@ -175,6 +182,7 @@ char *result_to_json(const parse_result *r, const vocab *v, const char *file)
 {
 	strbuf b = STRBUF_INIT;
 	bool first = true;
+	sb_grow(&b, 1024); /* a typical result, in one allocation */
 	sb_addc(&b, '{');
 	str_member(&b, &first, "file", file);
 	str_member(&b, &first, "message_id", r->message_id);

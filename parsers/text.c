@@ -19,32 +19,53 @@ static bool is_ascii(const char *s, size_t n)
 }
 
 /*
- * True when NFKC (and case folding) leave the string as it is: ASCII, kana and CJK
- * ideographs, Japanese punctuation — the bulk of mail text.  Such strings skip
- * utf8proc, whose decompose/compose passes dominate a parse otherwise.  Ranges with
- * compatibility mappings (full-width ASCII, half-width kana, U+3000, circled
- * numbers, combining voiced marks U+3099–309C, ゟ, ヿ) are not listed.
+ * NFKC of the bulk of mail text without utf8proc, whose decompose/compose passes
+ * dominate a parse otherwise.  ASCII, kana, CJK ideographs and Japanese punctuation
+ * are left as they are (nfkc_same); full-width ASCII (U+FF01–U+FF5E) and the
+ * ideographic space U+3000 map one to one onto ASCII.  None of these composes with
+ * its neighbours, so the result is the same character by character, and case
+ * folding of it is ASCII lower case.  Ranges with other mappings (half-width kana,
+ * circled numbers, combining voiced marks U+3099–309C, ゟ, ヿ ...) are not listed:
+ * such text goes through utf8proc.
  */
-static bool nfkc_quick(const char *s, size_t n)
+static inline bool nfkc_same(uint32_t cp)
 {
+	return (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3041 && cp <= 0x3096) ||
+	       (cp >= 0x309D && cp <= 0x309E) || (cp >= 0x30A1 && cp <= 0x30FE) ||
+	       (cp >= 0x3001 && cp <= 0x301F);
+}
+
+/* NFKC of n bytes into out, at most n bytes plus a NUL (no mapping above makes text
+ * longer); returns the length, or (size_t)-1 for text it does not cover (also NUL
+ * and bad UTF-8) */
+static size_t nfkc_fast(const char *s, size_t n, char *out)
+{
+	size_t o = 0;
 	for (size_t i = 0; i < n;) {
 		unsigned char c = (unsigned char)s[i];
 		if (c < 0x80) {
 			if (c == 0)
-				return false;
+				return (size_t)-1;
+			out[o++] = (char)c;
 			i++;
 			continue;
 		}
 		uint32_t cp;
 		size_t k = utf8_next(s + i, n - i, &cp);
-		bool ok = (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3041 && cp <= 0x3096) ||
-			  (cp >= 0x309D && cp <= 0x309E) || (cp >= 0x30A1 && cp <= 0x30FE) ||
-			  (cp >= 0x3001 && cp <= 0x301F);
-		if (!ok || (cp == 0xFFFD && k == 1))
-			return false;
+		if (k == 3 && nfkc_same(cp)) {
+			memcpy(out + o, s + i, 3);
+			o += 3;
+		} else if (cp >= 0xFF01 && cp <= 0xFF5E) {
+			out[o++] = (char)(cp - 0xFEE0);
+		} else if (cp == 0x3000) {
+			out[o++] = ' ';
+		} else {
+			return (size_t)-1;
+		}
 		i += k;
 	}
-	return true;
+	out[o] = '\0';
+	return o;
 }
 
 /* copy n bytes replacing invalid UTF-8 (and NUL) by U+FFFD so utf8proc never refuses */
@@ -89,8 +110,10 @@ char *text_nfkc(const char *s, size_t n)
 				d[i] = ' ';
 		return d;
 	}
-	if (nfkc_quick(s, n))
-		return xstrndup(s, n);
+	char *out = xmalloc(n + 1);
+	if (nfkc_fast(s, n, out) != (size_t)-1)
+		return out;
+	free(out);
 	return map(s, n, UTF8PROC_COMPOSE | UTF8PROC_COMPAT);
 }
 
@@ -121,55 +144,117 @@ bool text_is_space(uint32_t cp)
 char *text_nfkc_dashes(const char *s, size_t n)
 {
 	char *t = text_nfkc(s, n);
-	if (is_ascii(t, strlen(t)))
-		return t;
-	strbuf b = STRBUF_INIT;
-	size_t len = strlen(t);
+	size_t len = strlen(t), o = 0;
+	/* in place: a dash-like character is two bytes or more, '-' is one */
 	for (size_t i = 0; i < len;) {
+		if ((unsigned char)t[i] < 0x80) {
+			t[o++] = t[i++];
+			continue;
+		}
 		uint32_t cp;
 		size_t k = utf8_next(t + i, len - i, &cp);
-		if (text_is_dash(cp))
-			sb_addc(&b, '-');
-		else
-			sb_add(&b, t + i, k);
+		if (text_is_dash(cp)) {
+			t[o++] = '-';
+		} else {
+			memmove(t + o, t + i, k);
+			o += k;
+		}
 		i += k;
 	}
-	free(t);
-	return sb_steal(&b);
+	t[o] = '\0';
+	return t;
 }
 
-char *text_match_key(const char *s, size_t n)
+/*
+ * The foldings of a match key after NFKC, from t (len bytes, up to its first NUL) to
+ * out, which has room for len + 1 bytes: no folding makes the text longer, so out
+ * may be t itself.  Returns the length written (out is NUL-terminated).
+ */
+static size_t fold_key(const char *t, size_t len, char *out)
 {
-	char *t;
-	if (is_ascii(s, n) || nfkc_quick(s, n))
-		t = xstrndup(s, n);
-	else
-		t = map(s, n, UTF8PROC_COMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD);
-	strbuf b = STRBUF_INIT;
-	size_t len = strlen(t);
-	sb_add(&b, "", 0);
+	size_t o = 0;
+	len = strnlen(t, len);
 	for (size_t i = 0; i < len;) {
 		unsigned char c = (unsigned char)t[i];
 		if (c < 0x80) {
 			if (c >= 'A' && c <= 'Z')
-				sb_addc(&b, (char)(c - 'A' + 'a'));
+				out[o++] = (char)(c - 'A' + 'a');
 			else if (!(c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v'))
-				sb_addc(&b, (char)c);
+				out[o++] = (char)c;
 			i++;
 			continue;
 		}
 		uint32_t cp;
 		size_t k = utf8_next(t + i, len - i, &cp);
-		if (text_is_dash(cp))
-			sb_addc(&b, '-');
-		else if (is_wave(cp))
-			sb_addc(&b, '~');
-		else if (!text_is_space(cp))
-			sb_add(&b, t + i, k);
+		if (text_is_dash(cp)) {
+			out[o++] = '-';
+		} else if (is_wave(cp)) {
+			out[o++] = '~';
+		} else if (!text_is_space(cp)) {
+			memmove(out + o, t + i, k);
+			o += k;
+		}
 		i += k;
 	}
+	out[o] = '\0';
+	return o;
+}
+
+/* fold_key(nfkc_fast(s)) in one pass, for the labels read on every field line */
+static size_t key_fast(const char *s, size_t n, char *out)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < n;) {
+		unsigned char c = (unsigned char)s[i];
+		uint32_t cp;
+		size_t k = c < 0x80 ? 1 : utf8_next(s + i, n - i, &cp);
+		if (c < 0x80 || (cp >= 0xFF01 && cp <= 0xFF5E)) {
+			c = c < 0x80 ? c : (unsigned char)(cp - 0xFEE0); /* full-width ASCII */
+			if (c == 0)
+				return (size_t)-1;
+			if (c >= 'A' && c <= 'Z')
+				out[o++] = (char)(c - 'A' + 'a');
+			else if (!(c == ' ' || (c >= '\t' && c <= '\r')))
+				out[o++] = (char)c;
+		} else if (k == 3 && nfkc_same(cp)) {
+			if (text_is_dash(cp)) {
+				out[o++] = '-';
+			} else if (is_wave(cp)) {
+				out[o++] = '~';
+			} else {
+				memcpy(out + o, s + i, 3);
+				o += 3;
+			}
+		} else if (cp != 0x3000) { /* U+3000 is a space: dropped */
+			return (size_t)-1;
+		}
+		i += k;
+	}
+	out[o] = '\0';
+	return o;
+}
+
+size_t text_match_key_buf(const char *s, size_t n, char *buf, size_t cap)
+{
+	if (n >= cap)
+		return (size_t)-1;
+	if (is_ascii(s, n))
+		return fold_key(s, n, buf);
+	return key_fast(s, n, buf);
+}
+
+char *text_match_key(const char *s, size_t n)
+{
+	char *out = xmalloc(n + 1);
+	if (text_match_key_buf(s, n, out, n + 1) != (size_t)-1)
+		return out;
+	free(out);
+	char *t = map(s, n, UTF8PROC_COMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD);
+	size_t len = strlen(t);
+	out = xmalloc(len + 1);
+	fold_key(t, len, out);
 	free(t);
-	return sb_steal(&b);
+	return out;
 }
 
 size_t text_width(const char *s, size_t n)
@@ -195,9 +280,26 @@ static size_t space_at(const char *s, size_t n)
 	return text_is_space(cp) ? k : 0;
 }
 
+/* Could a white space character start with byte c?  (ASCII white space, U+00A0 C2,
+ * U+2002–U+200B E2, U+3000 E3, U+FEFF EF) */
+static bool may_start_space(unsigned char c)
+{
+	return c == ' ' || (c >= '\t' && c <= '\r') || c == 0xC2 || c == 0xE2 || c == 0xE3 || c == 0xEF;
+}
+
+/* Could a white space character end with byte c?  (the last bytes of the above) */
+static bool may_end_space(unsigned char c)
+{
+	return c == ' ' || (c >= '\t' && c <= '\r') || c == 0x80 || c == 0xA0 || c == 0x82 ||
+	       c == 0x83 || c == 0x89 || c == 0x8B || c == 0xBF;
+}
+
 const char *text_trim(const char *s, size_t *n)
 {
 	size_t len = *n, k;
+	/* most lines and values neither start nor end with white space: two byte tests */
+	if (len && !may_start_space((unsigned char)s[0]) && !may_end_space((unsigned char)s[len - 1]))
+		return s;
 	while (len && (k = space_at(s, len)) > 0) {
 		s += k;
 		len -= k;

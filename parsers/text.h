@@ -16,6 +16,10 @@ char *text_nfkc_dashes(const char *s, size_t n);
 /* key used to look labels and synonyms up: NFKC, Latin lower-cased, white space removed,
  * dashes and wave dashes folded ('-' and '~'); caller frees */
 char *text_match_key(const char *s, size_t n);
+/* The same into buf (cap bytes) without allocating, for the common text NFKC leaves
+ * alone; returns the key's length, or (size_t)-1 when the text needs full NFKC or
+ * does not fit (then call text_match_key). */
+size_t text_match_key_buf(const char *s, size_t n, char *buf, size_t cap);
 /* true for a dash-like code point (including U+30FC ー, U+FF70 ｰ, U+2212 −) */
 bool text_is_dash(uint32_t cp);
 /* true for white space including U+3000 ideographic space and U+00A0 */

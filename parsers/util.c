@@ -96,33 +96,19 @@ void xfree(void *pp)
 	*p = NULL;
 }
 
-static void sb_need(strbuf *b, size_t extra)
+void sb_grow(strbuf *b, size_t extra)
 {
 	if (extra > SIZE_MAX - b->len - 1)
 		oom(SIZE_MAX);
-	b->s = xgrow(b->s, &b->cap, b->len + extra + 1, 1);
-}
-
-void sb_add(strbuf *b, const void *p, size_t n)
-{
-	sb_need(b, n);
-	if (n)
-		memcpy(b->s + b->len, p, n);
-	b->len += n;
-	b->s[b->len] = '\0';
+	/* 64 bytes at least: most strings built here (values, keys) fit, and growing
+	 * 8, 16, 32, 64 cost a realloc at each step */
+	size_t need = b->len + extra + 1;
+	b->s = xgrow(b->s, &b->cap, need < 64 ? 64 : need, 1);
 }
 
 void sb_adds(strbuf *b, const char *s)
 {
 	sb_add(b, s, strlen(s));
-}
-
-void sb_addc(strbuf *b, char c)
-{
-	if (b->len + 2 > b->cap)
-		sb_need(b, 1);
-	b->s[b->len++] = c;
-	b->s[b->len] = '\0';
 }
 
 void sb_addf(strbuf *b, const char *fmt, ...)
@@ -133,7 +119,7 @@ void sb_addf(strbuf *b, const char *fmt, ...)
 	int n = vsnprintf(NULL, 0, fmt, ap2);
 	va_end(ap2);
 	if (n > 0) {
-		sb_need(b, (size_t)n);
+		sb_grow(b, (size_t)n);
 		vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
 		b->len += (size_t)n;
 	}

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define WUR __attribute__((warn_unused_result))
 #define PRINTF(a, b) __attribute__((format(printf, a, b)))
@@ -37,9 +38,30 @@ typedef struct strbuf {
 } strbuf;
 #define STRBUF_INIT { NULL, 0, 0 }
 
-void sb_add(strbuf *b, const void *p, size_t n);
+/* room for n more bytes and the NUL: the slow path of sb_add and sb_addc, and a way
+ * to size a buffer up front */
+void sb_grow(strbuf *b, size_t n);
+
+/* Inline: a parse appends a few bytes at a time, tens of thousands of times. */
+static inline void sb_add(strbuf *b, const void *p, size_t n)
+{
+	if (!b->s || b->cap - b->len <= n)
+		sb_grow(b, n);
+	if (n)
+		memcpy(b->s + b->len, p, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+}
+
+static inline void sb_addc(strbuf *b, char c)
+{
+	if (!b->s || b->cap - b->len < 2)
+		sb_grow(b, 1);
+	b->s[b->len++] = c;
+	b->s[b->len] = '\0';
+}
+
 void sb_adds(strbuf *b, const char *s);
-void sb_addc(strbuf *b, char c);
 void sb_addf(strbuf *b, const char *fmt, ...) PRINTF(2, 3);
 /* append one Unicode code point as UTF-8 (invalid ones as U+FFFD) */
 void sb_add_utf8(strbuf *b, uint32_t cp);
@@ -69,9 +91,18 @@ void sl_free(strlist *l);
 size_t utf8_next_slow(const char *s, size_t n, uint32_t *cp);
 static inline size_t utf8_next(const char *s, size_t n, uint32_t *cp)
 {
-	if (n && (unsigned char)s[0] < 0x80) {
-		*cp = (unsigned char)s[0];
+	const unsigned char *u = (const unsigned char *)s;
+	if (n && u[0] < 0x80) {
+		*cp = u[0];
 		return 1;
+	}
+	/* three bytes (kana, kanji, full-width forms) are the rest of Japanese text */
+	if (n >= 3 && (u[0] & 0xF0) == 0xE0 && (u[1] & 0xC0) == 0x80 && (u[2] & 0xC0) == 0x80) {
+		uint32_t c = (uint32_t)(u[0] & 0x0F) << 12 | (uint32_t)(u[1] & 0x3F) << 6 | (u[2] & 0x3F);
+		if (c >= 0x800 && (c < 0xD800 || c > 0xDFFF)) {
+			*cp = c;
+			return 3;
+		}
 	}
 	return utf8_next_slow(s, n, cp);
 }

@@ -624,6 +624,24 @@ static char *norm_bool(const vocab *v, const char *raw, size_t n, char **why)
 	return xstrdup(b ? "true" : "false");
 }
 
+/* "YYYY-MM-DD" of a date date_nfkc accepted (so the year has four digits); by hand,
+ * as printf costs more than reading the date */
+static char *format_date(int y, int m, int d)
+{
+	char *out = xmalloc(11);
+	int parts[3] = { y, m, d }, widths[3] = { 4, 2, 2 };
+	size_t o = 0;
+	for (size_t i = 0; i < 3; i++) {
+		if (i)
+			out[o++] = '-';
+		for (int w = widths[i] - 1, v = parts[i]; w >= 0; w--, v /= 10)
+			out[o + (size_t)w] = (char)('0' + v % 10);
+		o += (size_t)widths[i];
+	}
+	out[o] = '\0';
+	return out;
+}
+
 /* the classes that read the NFKC form of the value */
 static char *norm_nfkc(const field_def *f, const char *s, size_t n, int default_year, char **why)
 {
@@ -632,7 +650,7 @@ static char *norm_nfkc(const field_def *f, const char *s, size_t n, int default_
 	switch (f->cls) {
 	case VC_DATE:
 		if (date_nfkc(s, n, default_year, &y, &m, &d) == 0)
-			out = xasprintf("%04d-%02d-%02d", y, m, d);
+			out = format_date(y, m, d);
 		else
 			*why = reason("not a date", s, n);
 		break;

@@ -1,6 +1,9 @@
 /*
  * Unit tests for parsers/charset.c: bodies (declared, mislabelled, undeclared),
  * RFC 2047 headers, and the libetpan hook.  Tables first; each row is one test.
+ * Then the decoders that stand in for iconv and libetpan on the hot path, each
+ * checked against the library it replaces: the CP932 table (iconv) and the
+ * slimmed header (libetpan's field list).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,7 +17,10 @@
 #include <string.h>
 
 #include "charset.h"
+#include "header_slim.h"
 #include "util.h"
+
+#include <iconv.h>
 
 /* a byte string literal with its length (it may hold NULs) */
 #define B(s) s, sizeof(s) - 1
@@ -50,6 +56,14 @@ static const struct decode_case decode_cases[] = {
 	{ "jis_x0212", B("\x1b$(D0!\x1b(B"), "ISO-2022-JP-1", "丂", "ISO-2022-JP", 0 },
 	{ "jis2_gb2312_via_glibc", B("\x1b$A\x43\x47\x1b(B"), "ISO-2022-JP-2", "们", "ISO-2022-JP-2",
 	  0 },
+	/* raw Shift_JIS inside ISO-2022-JP is one CP932 stream with the JIS text: a raw
+	 * lead byte pairs with the first byte JIS X 0208 turns into */
+	{ "jis_raw_lead_pairs_with_jis", B("\x1b$B\x21\x21\x1b(B\x81\x1b$B\x21\x21\x1b(B"),
+	  "ISO-2022-JP", "\u3000\uFF1D@", "ISO-2022-JP", 0 },
+	{ "jis_raw_lead_unassigned_pair", B("a\x88\x1b$BF|\x1b(B"), "ISO-2022-JP",
+	  "a\uFFFD\uFFFD", "ISO-2022-JP", 2 },
+	{ "jis_raw_lead_before_ascii", B("\x88\x1b(Bxy"), "ISO-2022-JP", "\uFFFDy", "ISO-2022-JP",
+	  1 },
 	{ "jis_with_utf8_footer", B("\x1b$BF|\x1b(B\n-- 日本"), "utf-8", "日\n-- 日本",
 	  "ISO-2022-JP", 0 },
 	{ "sjis_declared_ext_and_backslash", B("\x87\x40\\~\x93\xfa"), "Shift_JIS", "①\\~日", "CP932",
@@ -240,6 +254,146 @@ static void test_etpan_hook(void **state)
 	free(res);
 }
 
+/* ---- the stand-ins, against what they stand in for ---------------------------- */
+
+/* iconv's own CP932 reading of n bytes into want (NUL-terminated); false when it
+ * refuses them */
+static bool iconv_cp932(iconv_t cd, const unsigned char *in, size_t n, char want[16])
+{
+	char *ip = (char *)in, *op = want;
+	size_t il = n, ol = 15;
+	iconv(cd, NULL, NULL, NULL, NULL);
+	bool ok = iconv(cd, &ip, &il, &op, &ol) != (size_t)-1 && il == 0;
+	*op = '\0';
+	return ok;
+}
+
+/* Every JIS X 0208 cell, NEC and IBM extensions included, decodes to what iconv's
+ * CP932 makes of its Shift_JIS bytes, and an unassigned one to one U+FFFD. */
+static void test_jis_x0208_every_cell(void **state)
+{
+	(void)state;
+	iconv_t cd = iconv_open("UTF-8", "CP932");
+	assert_true(cd != (iconv_t)-1);
+	for (unsigned j1 = 0x21; j1 <= 0x7E; j1++)
+		for (unsigned j2 = 0x21; j2 <= 0x7E; j2++) {
+			unsigned char sjis[2] = { (unsigned char)(((j1 + 1) >> 1) + (j1 <= 0x5E ? 0x70 : 0xB0)),
+						  (unsigned char)(j1 & 1 ? j2 + (j2 <= 0x5F ? 0x1F : 0x20)
+									 : j2 + 0x7E) };
+			char want[16], in[] = { 0x1b, '$', 'B', (char)j1, (char)j2, 0x1b, '(', 'B' };
+			bool ok = iconv_cp932(cd, sjis, 2, want);
+			size_t len, rep;
+			char *got = charset_decode(in, sizeof in, "ISO-2022-JP", &len, NULL, &rep);
+			assert_string_equal(got, ok ? want : "\uFFFD");
+			assert_int_equal(rep, ok ? 0 : 1);
+			free(got);
+		}
+	iconv_close(cd);
+}
+
+/* Every byte and every lead+trail pair iconv's CP932 reads decodes the same here. */
+static void test_cp932_every_pair(void **state)
+{
+	(void)state;
+	iconv_t cd = iconv_open("UTF-8", "CP932");
+	assert_true(cd != (iconv_t)-1);
+	for (unsigned b = 0x80; b <= 0xFF; b++)
+		for (unsigned t = 0x3F; t <= 0xFF; t++) {
+			/* t == 0x3F: the byte alone */
+			unsigned char in[2] = { (unsigned char)b, (unsigned char)t };
+			size_t n = t == 0x3F ? 1 : 2, len, rep;
+			char want[16];
+			if (!iconv_cp932(cd, in, n, want))
+				continue;
+			const char *used = NULL;
+			char *got = charset_decode((const char *)in, n, "Shift_JIS", &len, &used, &rep);
+			assert_string_equal(got, want);
+			assert_string_equal(used, "CP932");
+			assert_int_equal(rep, 0);
+			free(got);
+		}
+	iconv_close(cd);
+}
+
+/* the header fields libetpan reads from msg, as "type:name=value|..." less the ones
+ * header_slim may leave out; *rest: the bytes after the header */
+static char *etpan_fields(const char *msg, size_t len, size_t *rest)
+{
+	static const char *const unread[] = { "Received", "Return-Path", "X-Mailer", "List-Id",
+					      "DKIM-Signature" };
+	size_t idx = 0;
+	struct mailimf_fields *f = NULL;
+	assert_int_equal(mailimf_envelope_and_optional_fields_parse(msg, len, &idx, &f), MAILIMF_NO_ERROR);
+	strbuf b = STRBUF_INIT;
+	sb_adds(&b, "");
+	for (clistiter *it = clist_begin(f->fld_list); it; it = clist_next(it)) {
+		struct mailimf_field *x = clist_content(it);
+		bool skip = false;
+		if (x->fld_type == MAILIMF_FIELD_OPTIONAL_FIELD) {
+			for (size_t i = 0; i < ARRAY_LEN(unread); i++)
+				skip |= !ascii_strcasecmp(x->fld_data.fld_optional_field->fld_name, unread[i]);
+			if (!skip)
+				sb_addf(&b, "%s=%s", x->fld_data.fld_optional_field->fld_name,
+					x->fld_data.fld_optional_field->fld_value);
+		}
+		if (!skip)
+			sb_addf(&b, "%d|", x->fld_type);
+	}
+	mailimf_fields_free(f);
+	*rest = len - idx;
+	return sb_steal(&b);
+}
+
+static const char *const slim_cases[] = {
+	/* the usual: relay fields first, left out */
+	"Return-Path: <a@b.jp>\r\nReceived: from x (x [10.0.0.1])\r\n\tby y; Fri, 1 Jan 2027 00:00:00 +0900\r\n"
+	"DKIM-Signature: v=1; a=rsa-sha256;\r\n b=abc\r\nSubject: test\r\nFrom: a@b.jp\r\n"
+	"X-Mailer: x\r\nList-Id: <l>\r\n\r\nbody\r\n",
+	/* a structured field with an unfinished encoded word reads on into the next line:
+	 * nothing after it may go */
+	"Received: x\nFrom: =?ISO-2022-JP?B?GyRC>bJEI3\nX-Mailer:chsoQg==?= <t@h.jp>\r\nTo: x\r\n\r\nbody",
+	/* libetpan ends a field's text before a continuation line of white space only */
+	"Received: from a\r\n\t\n \n\nby b\r\nSubject: s\r\n\r\nbody",
+	/* a bare CR, a field without a colon, no body: kept as they are */
+	"Received: a\rb\r\nX-Mailer: y\r\n\r\nbody",
+	"Received: a\r\nnot a field\r\nX-Mailer: y\r\n\r\nbody",
+	"Received: a\r\nX-Mailer: y",
+	"X-Autoreply: yes\r\nReceived: a\r\n\r\n",
+};
+
+/* header_slim leaves out only what libetpan would have read as those fields */
+static void test_header_slim_like_libetpan(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < ARRAY_LEN(slim_cases); i++) {
+		const char *msg = slim_cases[i];
+		size_t len = strlen(msg), slim_len = 0, rest_full, rest_slim;
+		char *slim = header_slim(msg, len, &slim_len);
+		char *full = etpan_fields(msg, len, &rest_full);
+		char *mine = slim ? etpan_fields(slim, slim_len, &rest_slim) : xstrdup(full);
+		if (!slim)
+			rest_slim = rest_full;
+		assert_string_equal(mine, full);
+		assert_int_equal(rest_slim, rest_full);
+		if (slim)
+			assert_int_equal(slim[slim_len], '\0');
+		free(full);
+		free(mine);
+		free(slim);
+	}
+	/* the first case loses its relay fields; the X-Autoreply one keeps it */
+	size_t n;
+	char *slim = header_slim(slim_cases[0], strlen(slim_cases[0]), &n);
+	assert_non_null(slim);
+	assert_null(strstr(slim, "Received:"));
+	assert_non_null(strstr(slim, "X-Mailer:")); /* after From: kept */
+	free(slim);
+	slim = header_slim(slim_cases[6], strlen(slim_cases[6]), &n);
+	assert_non_null(slim);
+	assert_non_null(strstr(slim, "X-Autoreply: yes"));
+	free(slim);
+}
+
 static int teardown_all(void **state)
 {
 	(void)state;
@@ -250,7 +404,7 @@ static int teardown_all(void **state)
 int main(void)
 {
 	enum { N_DEC = ARRAY_LEN(decode_cases), N_HDR = ARRAY_LEN(header_cases) };
-	struct CMUnitTest tests[N_DEC + N_HDR + 4];
+	struct CMUnitTest tests[N_DEC + N_HDR + 8];
 	char names[N_DEC + N_HDR][80];
 	size_t n = 0;
 	memset(tests, 0, sizeof tests);
@@ -271,6 +425,9 @@ int main(void)
 		cmocka_unit_test(test_long_body_repeated),
 		cmocka_unit_test(test_many_labels),
 		cmocka_unit_test(test_etpan_hook),
+		cmocka_unit_test(test_jis_x0208_every_cell),
+		cmocka_unit_test(test_cp932_every_pair),
+		cmocka_unit_test(test_header_slim_like_libetpan),
 	};
 	for (size_t i = 0; i < ARRAY_LEN(fixed); i++)
 		tests[n++] = fixed[i];

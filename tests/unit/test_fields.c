@@ -93,6 +93,18 @@ static const layout_case layouts[] = {
 	{ "not a label: sentence", "お客様より販売店へ連絡あり。\n", "" },
 	{ "not a label: time", "14:30に発生\n", "" },
 	{ "not a label: TEL", "TEL：03-1234-5678\n", "" },
+	/* each line is trimmed once and every test reads that: white space of all kinds */
+	{ "ideographic and no-break spaces around", "\u3000製造番号：A1\u00A0\n\u3000型式\t\u3000B2\u3000\n",
+	  "product_model=B2;serial_no=A1" },
+	{ "quoted after white space", " \u3000＞製造番号：OLD\n製造番号：NEW\n", "serial_no=NEW" },
+	{ "blank line of white space ends text", "症状：a\n\u3000 \u00A0\nb\n", "symptom=a" },
+	{ "full-width colon before a TAB", "製造番号：A\tB\n", "serial_no=AB" },
+	{ "TAB before a full-width colon", "製造番号\t：A\n", "serial_no=A" },
+	{ "full-width label and digits", "ＶＩＮ：ｊｔ１２３\n", "vin=JT123" },
+	{ "label with a long dash", "エラーコード：E-01\n", "error_code=E-01" },
+	{ "marks before numbers", "■①型式：X\n★(2) 機種：Y\n", "product_model=X" },
+	{ "short rule is a separator", "症状：a\n＝＝＝\nb\n", "symptom=a" },
+	{ "a line that only starts like a rule", "症状：a\n--- 続き\n", "symptom=a\n--- 続き" },
 };
 
 static void test_layouts(void **state)

@@ -1,14 +1,17 @@
-/* test_values — value_date and value_normalise, class by class (SPEC.md §3 "Values, by class"). */
+/* test_values — value_date and value_normalise, class by class (SPEC.md §3 "Values, by class"),
+ * and the NFKC every value goes through: the fast path against libutf8proc. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "text.h"
 #include "util.h"
 #include "values.h"
 #include "vocab.h"
 
+#include <utf8proc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -540,6 +543,61 @@ static void test_reason_is_bounded(void **state)
 	sb_free(&b);
 }
 
+/* characters around the edges of text_nfkc's fast path: what it maps (full-width
+ * ASCII, U+3000), what it leaves (kana, kanji, CJK punctuation), and neighbours it
+ * must leave to utf8proc (voiced marks, half-width kana, circled numbers, ...) */
+static const uint32_t nfkc_alphabet[] = {
+	'a', 'Z', ' ', '-', '~', '(', ')', '\t', 0x3000, 0xFF01, 0xFF0D, 0xFF10, 0xFF21, 0xFF41,
+	0xFF5E, 0xFF5F, 0xFFE5, 0x3001, 0x301C, 0x301F, 0x3020, 0x3041, 0x3096, 0x3099, 0x309A,
+	0x309B, 0x309D, 0x309F, 0x30A1, 0x30AB, 0x30FC, 0x30FE, 0x30FF, 0x4E00, 0x9FFF, 0xFF61,
+	0xFF76, 0xFF9E, 0x2460, 0x3231, 0x00A0, 0x00B5, 0x0301, 0x212B, 0x2010, 0x2212, 0xFFFD,
+};
+
+/* the same text through libutf8proc, as text_nfkc's contract says */
+static char *nfkc_reference(const char *s, size_t n)
+{
+	utf8proc_uint8_t *out = NULL;
+	utf8proc_ssize_t r = utf8proc_map((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)n, &out,
+					  UTF8PROC_COMPOSE | UTF8PROC_COMPAT | UTF8PROC_STABLE);
+	assert_true(r >= 0);
+	return (char *)out;
+}
+
+static void test_nfkc_fast_path_is_nfkc(void **state)
+{
+	(void)state;
+	unsigned seed = 7;
+	for (int round = 0; round < 50000; round++) {
+		strbuf b = STRBUF_INIT;
+		sb_adds(&b, "");
+		seed = seed * 1103515245 + 12345;
+		for (unsigned k = (seed >> 16) % 8; k > 0; k--) {
+			seed = seed * 1103515245 + 12345;
+			sb_add_utf8(&b, nfkc_alphabet[(seed >> 16) % ARRAY_LEN(nfkc_alphabet)]);
+		}
+		char *got = text_nfkc(b.s, b.len), *want = nfkc_reference(b.s, b.len);
+		assert_string_equal(got, want);
+		/* a match key is NFKC, case folded, spaces out, dashes and waves folded:
+		 * the key of the NFKC form is the same key */
+		char *k1 = text_match_key(b.s, b.len), *k2 = text_match_key(want, strlen(want));
+		assert_string_equal(k1, k2);
+		char buf[64];
+		size_t n = text_match_key_buf(b.s, b.len, buf, sizeof buf);
+		if (n != (size_t)-1) {
+			assert_string_equal(buf, k1);
+			assert_int_equal(n, strlen(k1));
+		}
+		free(got);
+		free(want);
+		free(k1);
+		free(k2);
+		sb_free(&b);
+	}
+	char *key = text_match_key("ＳＥＲＩＡＬ　ＮＯ", strlen("ＳＥＲＩＡＬ　ＮＯ"));
+	assert_string_equal(key, "serialno");
+	free(key);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -559,6 +617,7 @@ int main(void)
 		cmocka_unit_test(test_carrier),
 		cmocka_unit_test(test_nothing_stated),
 		cmocka_unit_test(test_reason_is_bounded),
+		cmocka_unit_test(test_nfkc_fast_path_is_nfkc),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
