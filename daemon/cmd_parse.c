@@ -10,7 +10,6 @@
 #include "worker.h"
 
 #include <getopt.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,27 +18,6 @@ typedef struct run {
 	char **files;
 	int failed;
 } run;
-
-static char *json_quote(const char *s)
-{
-	json_t *j = json_string(s);
-	if (!j) {
-		/* not UTF-8: show invalid bytes as U+FFFD rather than emit broken JSON */
-		strbuf b = STRBUF_INIT;
-		size_t n = strlen(s);
-		for (size_t i = 0; i < n;) {
-			uint32_t cp;
-			size_t k = utf8_next(s + i, n - i, &cp);
-			sb_add_utf8(&b, cp);
-			i += k;
-		}
-		j = json_string(sb_str(&b));
-		sb_free(&b);
-	}
-	char *out = json_dumps(j, JSON_ENCODE_ANY);
-	json_decref(j);
-	return out;
-}
 
 static void print_line(run *r, size_t idx, const char *json, size_t len)
 {

@@ -129,6 +129,13 @@ static void json_str(strbuf *b, const char *s)
 	sb_addc(b, '"');
 }
 
+char *json_quote(const char *s)
+{
+	strbuf b = STRBUF_INIT;
+	json_str(&b, s);
+	return sb_steal(&b);
+}
+
 static void member(strbuf *b, bool *first, const char *key)
 {
 	if (!*first)

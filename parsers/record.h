@@ -55,6 +55,9 @@ void parse_result_free(parse_result *r);
 /* One JSON object, no trailing newline, as SPEC.md §5 ("file" first when file != NULL).
  * Caller frees. */
 char *result_to_json(const parse_result *r, const vocab *v, const char *file);
+/* s as a JSON string literal, quotes included; invalid UTF-8 becomes U+FFFD.
+ * Caller frees. */
+char *json_quote(const char *s);
 /* Read a JSON object made by result_to_json back (the daemon's side of the worker pipe).
  * Returns 0, or -1 with *err (caller frees). */
 int result_from_json(const char *json, size_t len, const vocab *v, parse_result *out, char **err);
