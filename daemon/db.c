@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 /* the migration lock; the mailbox locks use the one-key form with another text */
@@ -47,9 +48,25 @@ static char *pg_error(PGconn *c, const PGresult *r, const char *what)
  * prepared once per session (named after a hash of its text) and executed by name after.
  * What a session has prepared lives in libpq instance data, forgotten on PQreset and freed
  * with the connection.  Protocol-level prepared statements survive a rollback.
+ *
+ * After five executions PostgreSQL may settle on a generic plan, costed with the table
+ * sizes of that moment, and keep it until the statistics of a table change.  A daemon that
+ * starts on empty tables and ingests a backlog would keep the sequential scans that suited
+ * ten rows while the table grows to millions (autovacuum may not have analysed it yet), so
+ * a statement is prepared afresh after 64 executions, then after four times as many each
+ * time: the plans follow the growth at a cost that vanishes.
  */
+#define REPLAN_FIRST 64u
+#define REPLAN_FACTOR 4u
+
+typedef struct prepared {
+	uint64_t hash;		/* of the statement text */
+	uint64_t uses;		/* executions on this session */
+	uint64_t replan_at;	/* prepare it again when uses reaches this */
+} prepared;
+
 typedef struct conn_data {
-	uint64_t *prepared;	/* hashes of the statement texts prepared on this session */
+	prepared *p;		/* the statements prepared on this session */
 	size_t n, cap;
 } conn_data;
 
@@ -66,7 +83,7 @@ static int conn_event(PGEventId id, void *info, void *pass)
 		break;
 	case PGEVT_CONNDESTROY:
 		if ((d = PQinstanceData(((PGEventConnDestroy *)info)->conn, conn_event))) {
-			free(d->prepared);
+			free(d->p);
 			free(d);
 		}
 		break;
@@ -84,22 +101,40 @@ static uint64_t fnv1a(const char *s)
 	return h;
 }
 
-/* the name of sql's prepared statement on this session, preparing it first if needed;
- * false with *err when it cannot be prepared */
+/* the name of sql's prepared statement on this session, preparing it first if needed (and
+ * again when its re-plan is due); counts one execution; false with *err when it cannot be
+ * prepared */
 static bool prepared_name(PGconn *c, conn_data *d, const char *sql, int nparams, char name[32], char **err)
 {
 	uint64_t h = fnv1a(sql);
 	snprintf(name, 32, "defectd_%016" PRIx64, h);
-	for (size_t i = 0; i < d->n; i++)
-		if (d->prepared[i] == h)
+	size_t i;
+	for (i = 0; i < d->n; i++)
+		if (d->p[i].hash == h)
+			break;
+	if (i < d->n) {
+		prepared *p = &d->p[i];
+		if (++p->uses < p->replan_at)
 			return true;
+		p->replan_at = p->replan_at > UINT64_MAX / REPLAN_FACTOR ? UINT64_MAX : p->replan_at * REPLAN_FACTOR;
+		/* best effort: a statement that cannot be dropped is used as it is */
+		char q[64];
+		snprintf(q, sizeof q, "DEALLOCATE %s", name);
+		PGresult *r = PQexec(c, q);
+		bool dropped = PQresultStatus(r) == PGRES_COMMAND_OK;
+		PQclear(r);
+		if (!dropped)
+			return true;
+	}
 	PGresult *r = PQprepare(c, name, sql, nparams, NULL);
 	bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-	if (ok) {
-		d->prepared = xgrow(d->prepared, &d->cap, d->n + 1, sizeof *d->prepared);
-		d->prepared[d->n++] = h;
-	} else {
+	if (!ok) {
 		*err = pg_error(c, r, "database");
+		if (i < d->n)
+			d->p[i] = d->p[--d->n];	/* dropped: prepare it anew next time */
+	} else if (i == d->n) {
+		d->p = xgrow(d->p, &d->cap, d->n + 1, sizeof *d->p);
+		d->p[d->n++] = (prepared){ h, 1, REPLAN_FIRST };
 	}
 	PQclear(r);
 	return ok;
@@ -184,6 +219,213 @@ PGresult *db_query_ex(PGconn *c, const char *sql, int nparams, const char *const
 PGresult *db_query(PGconn *c, const char *sql, int nparams, const char *const *params, char **err)
 {
 	return db_query_ex(c, sql, nparams, params, NULL, NULL, 0, err);
+}
+
+/* ---- pipelines --------------------------------------------------------------------------- */
+
+static bool is_commit(const char *sql)
+{
+	return !strcmp(sql, "COMMIT");
+}
+
+/* a successful result of statement st: keep it or drop it; false with *err when it is a
+ * COMMIT that rolled back */
+static bool took_result(const db_stmt *st, PGresult *r, char **err)
+{
+	if (is_commit(st->sql) && strcmp(PQcmdStatus(r), "COMMIT") != 0) {
+		*err = xstrdup("database commit: the transaction was rolled back");
+		PQclear(r);
+		return false;
+	}
+	if (st->result)
+		*st->result = r;
+	else
+		PQclear(r);
+	return true;
+}
+
+static void drop_results(const db_stmt *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i].result) {
+			PQclear(*s[i].result);
+			*s[i].result = NULL;
+		}
+}
+
+/* without pipeline mode: one statement, or a connection without the statement cache */
+static int run_each(PGconn *c, const db_stmt *s, size_t n, char **err)
+{
+	for (size_t i = 0; i < n; i++) {
+		PGresult *r;
+		if (s[i].nparams == 0) {
+			r = PQexecParams(c, s[i].sql, 0, NULL, NULL, NULL, NULL, 0);
+			ExecStatusType st = PQresultStatus(r);
+			if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+				*err = pg_error(c, r, is_commit(s[i].sql) ? "database commit" : "database");
+				PQclear(r);
+				r = NULL;
+			}
+		} else {
+			r = db_query_ex(c, s[i].sql, s[i].nparams, s[i].params, s[i].lengths, s[i].formats, 0, err);
+		}
+		if (!r || !took_result(&s[i], r, err)) {
+			drop_results(s, i);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int db_pipeline(PGconn *c, const db_stmt *s, size_t n, char **err)
+{
+	int rc = -1;
+	conn_data *d = PQinstanceData(c, conn_event);
+	char (*names)[32] = NULL;
+	size_t sent = 0;
+	char *first = NULL;	/* the first error */
+
+	for (size_t i = 0; i < n; i++)
+		if (s[i].result)
+			*s[i].result = NULL;
+	if (n == 0)
+		return 0;
+	if (n == 1 || !d || PQpipelineStatus(c) != PQ_PIPELINE_OFF)
+		return run_each(c, s, n, err);
+
+	/* prepare what is new (synchronously: not possible once in pipeline mode) */
+	names = xcalloc(n, sizeof *names);
+	for (size_t i = 0; i < n; i++)
+		if (s[i].nparams > 0 && !prepared_name(c, d, s[i].sql, s[i].nparams, names[i], err))
+			goto out;
+	if (!PQenterPipelineMode(c)) {
+		*err = pg_error(c, NULL, "database pipeline");
+		goto out;
+	}
+	for (; sent < n; sent++) {
+		const db_stmt *st = &s[sent];
+		int ok = names[sent][0]
+			? PQsendQueryPrepared(c, names[sent], st->nparams, st->params, st->lengths, st->formats, 0)
+			: PQsendQueryParams(c, st->sql, st->nparams, NULL, st->params, st->lengths, st->formats, 0);
+		if (!ok) {
+			first = pg_error(c, NULL, "database");
+			break;
+		}
+	}
+	if (!PQpipelineSync(c) && !first)
+		first = pg_error(c, NULL, "database pipeline");
+
+	/* one result per statement sent, each followed by NULL; then the sync */
+	for (size_t i = 0; i < sent; i++) {
+		PGresult *r = PQgetResult(c);
+		if (!r) {
+			if (!first)
+				first = pg_error(c, NULL, "database");
+			break;
+		}
+		ExecStatusType st = PQresultStatus(r);
+		if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
+			if (first)
+				PQclear(r);
+			else
+				(void)took_result(&s[i], r, &first);	/* a failed COMMIT sets first */
+		} else {
+			if (!first)
+				first = st == PGRES_PIPELINE_ABORTED ? xstrdup("database: pipeline aborted")
+								      : pg_error(c, r, "database");
+			PQclear(r);
+		}
+		while ((r = PQgetResult(c)))
+			PQclear(r);
+	}
+	for (int nulls = 0; nulls < 3;) {
+		PGresult *r = PQgetResult(c);
+		if (!r) {
+			if (PQstatus(c) == CONNECTION_BAD)
+				break;
+			nulls++;
+			continue;
+		}
+		bool sync = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+		PQclear(r);
+		if (sync)
+			break;
+	}
+	if (!PQexitPipelineMode(c)) {
+		/* results still pending that could not be read: the session's state is unknown,
+		 * so it must not be used again; shut the socket and it reads as lost (the caller
+		 * reconnects, and takes its mailbox locks again) */
+		if (!first)
+			first = pg_error(c, NULL, "database pipeline");
+		if (PQstatus(c) != CONNECTION_BAD && PQsocket(c) >= 0) {
+			shutdown(PQsocket(c), SHUT_RDWR);
+			PQconsumeInput(c);
+		}
+	}
+	if (first) {
+		*err = first;
+		first = NULL;
+		goto out;
+	}
+	rc = 0;
+out:
+	if (rc < 0)
+		drop_results(s, n);
+	free(first);
+	free(names);
+	return rc;
+}
+
+static void batch_own(db_batch *b, void *p)
+{
+	b->owned = xgrow(b->owned, &b->owned_cap, b->nowned + 1, sizeof *b->owned);
+	b->owned[b->nowned++] = p;
+}
+
+void db_batch_add_ex(db_batch *b, const char *sql, int nparams, const char *const *params,
+		     const int *lengths, const int *formats, PGresult **result)
+{
+	b->s = xgrow(b->s, &b->cap, b->n + 1, sizeof *b->s);
+	b->s[b->n++] = (db_stmt){ sql, nparams, params, lengths, formats, result };
+}
+
+void db_batch_add(db_batch *b, const char *sql, int nparams, const char *const *params, PGresult **result)
+{
+	const char **p = NULL;
+	if (nparams > 0) {
+		p = xcalloc((size_t)nparams, sizeof *p);
+		batch_own(b, p);
+		for (int i = 0; i < nparams; i++)
+			if (params[i]) {
+				char *v = xstrdup(params[i]);
+				batch_own(b, v);
+				p[i] = v;
+			}
+	}
+	db_batch_add_ex(b, sql, nparams, p, NULL, NULL, result);
+}
+
+static void batch_clear(db_batch *b)
+{
+	for (size_t i = 0; i < b->nowned; i++)
+		free(b->owned[i]);
+	b->nowned = 0;
+	b->n = 0;
+}
+
+int db_batch_run(PGconn *c, db_batch *b, char **err)
+{
+	int rc = db_pipeline(c, b->s, b->n, err);
+	batch_clear(b);
+	return rc;
+}
+
+void db_batch_free(db_batch *b)
+{
+	batch_clear(b);
+	free(b->s);
+	free(b->owned);
+	*b = (db_batch)DB_BATCH_INIT;
 }
 
 int db_begin(PGconn *c, char **err)

@@ -45,13 +45,56 @@ int db_exec(PGconn *c, const char *sql, char **err) WUR;
  * (caller PQclear()s) when it is COMMAND_OK or TUPLES_OK, else NULL with *err.
  * On a connection made by db_connect the statement is prepared once per session and
  * executed by name afterwards (so `sql` must be one statement; a pooler in transaction
- * mode must support prepared statements).
+ * mode must support prepared statements).  It is prepared again after 64, 256, 1024, …
+ * executions, so that a generic plan made while the tables were nearly empty (a sequential
+ * scan) does not stay while they grow.
  */
 PGresult *db_query(PGconn *c, const char *sql, int nparams, const char *const *params, char **err) WUR;
 /* Same with lengths/formats per parameter (format 1 = binary, for bytea) and a result format
  * (1 = binary, e.g. to read bytea back).  lengths/formats may be NULL. */
 PGresult *db_query_ex(PGconn *c, const char *sql, int nparams, const char *const *params,
 		      const int *lengths, const int *formats, int result_format, char **err) WUR;
+
+/*
+ * Pipelines (libpq pipeline mode): several statements sent together and answered in one
+ * round trip.  Each statement is prepared once per session as db_query does (any preparing
+ * happens before the statements are sent); one without parameters ("BEGIN", "COMMIT") is
+ * sent as it is.  The first failure ends the pipeline: the statements after it are not run
+ * (inside a transaction, the caller rolls back).  A "COMMIT" that ended in a rollback is a
+ * failure too.  A single statement runs without pipeline mode.
+ */
+typedef struct db_stmt {
+	const char *sql;
+	int nparams;
+	const char *const *params;	/* text unless formats says otherwise; NULL = SQL NULL */
+	const int *lengths;		/* may be NULL (text parameters only) */
+	const int *formats;		/* may be NULL */
+	PGresult **result;		/* where to keep the result (caller PQclear()s); NULL: checked and
+					 * dropped.  Set to NULL first, and left NULL when the pipeline fails */
+} db_stmt;
+
+/* Run s[0..n-1] as one pipeline.  0, or -1 with *err (the first error). */
+int db_pipeline(PGconn *c, const db_stmt *s, size_t n, char **err) WUR;
+
+/* A pipeline built up statement by statement. */
+typedef struct db_batch {
+	db_stmt *s;
+	size_t n, cap;
+	void **owned;		/* copies of parameters and parameter arrays */
+	size_t nowned, owned_cap;
+} db_batch;
+#define DB_BATCH_INIT { NULL, 0, 0, NULL, 0, 0 }
+
+/* Queue a statement; its text parameters are copied (sql must be a constant string). */
+void db_batch_add(db_batch *b, const char *sql, int nparams, const char *const *params, PGresult **result);
+/* Queue a statement whose parameter array and values are borrowed: they must stay valid until
+ * db_batch_run (for large or binary parameters). */
+void db_batch_add_ex(db_batch *b, const char *sql, int nparams, const char *const *params,
+		     const int *lengths, const int *formats, PGresult **result);
+/* Run what is queued as one pipeline (db_pipeline) and empty the batch for reuse.  0 or -1 with *err. */
+int db_batch_run(PGconn *c, db_batch *b, char **err) WUR;
+/* Drop what is queued and free the batch. */
+void db_batch_free(db_batch *b);
 
 /* Transactions.  db_rollback does nothing outside a transaction and never fails loudly. */
 int db_begin(PGconn *c, char **err) WUR;

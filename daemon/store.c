@@ -46,17 +46,38 @@ static const char SQL_IDENTITY[] =
 	"  THEN 'message-id-sha256:' || encode(sha256(convert_to($1::text, 'UTF8')), 'hex')"
 	" ELSE $1::text END";
 
-static const char SQL_MESSAGE_INSERT[] =
+static const char SQL_MESSAGE_BY_IDENTITY[] =
+	"SELECT id FROM defectd.messages WHERE identity = $1";
+
+/*
+ * The message row in one statement: its identity (as SQL_IDENTITY: $1 the Message-ID, $2 the
+ * raw mail), the mailbox by name ($9).  No row: stored before (or concurrently).
+ */
+static const char SQL_MESSAGE_STORE[] =
 	"INSERT INTO defectd.messages (identity, message_id, sha256, raw, size, from_addr, subject,"
 	" sent_at, sent_day, in_reply_to, reference_ids, mailbox_id, source_key, status, reason,"
 	" warnings, parse_json)"
-	" VALUES ($1, $2, sha256($3::bytea), $3::bytea, $4, $5, $6,"
-	" defectd.to_timestamptz_or_null($7::text), defectd.to_date_or_null(substr($7::text, 1, 10)),"
-	" $8, $9::text[], $10, $11, $12, $13, $14::text[], $15::jsonb)"
-	" ON CONFLICT (identity) DO NOTHING RETURNING id";
+	" SELECT CASE WHEN $1::text IS NULL OR $1::text = '' THEN 'sha256:' || encode(x.h, 'hex')"
+	"  WHEN octet_length($1::text) > 512"
+	"   THEN 'message-id-sha256:' || encode(sha256(convert_to($1::text, 'UTF8')), 'hex')"
+	"  ELSE $1::text END,"
+	" $1::text, x.h, $2::bytea, $3::bigint, $4::text, $5::text,"
+	" defectd.to_timestamptz_or_null($6::text), defectd.to_date_or_null(substr($6::text, 1, 10)),"
+	" $7::text, $8::text[], (SELECT b.id FROM defectd.mailboxes b WHERE b.name = $9::text), $10::text,"
+	" $11::text, $12::text, $13::text[], $14::jsonb"
+	" FROM (SELECT sha256($2::bytea) AS h OFFSET 0) x"
+	" ON CONFLICT (identity) DO NOTHING RETURNING id, mailbox_id";
 
-static const char SQL_MESSAGE_BY_IDENTITY[] =
-	"SELECT id FROM defectd.messages WHERE identity = $1";
+/*
+ * Ingestion runs the same few statements for every message: planning them each time (a
+ * custom plan, which PostgreSQL keeps choosing when the values make it look cheaper, e.g. a
+ * short array) costs more than running them.  Their generic plans are index look-ups from
+ * the message or the defect; db.c prepares them afresh as the tables grow.
+ */
+static const char SQL_GENERIC_PLANS[] = "SET LOCAL plan_cache_mode = force_generic_plan";
+
+static const char SQL_MESSAGE_MAILBOX[] =
+	"UPDATE defectd.messages SET mailbox_id = $2 WHERE id = $1 AND mailbox_id IS NULL";
 
 static const char SQL_MESSAGE_UPDATE[] =
 	"UPDATE defectd.messages SET message_id = $2, from_addr = $3, subject = $4,"
@@ -82,6 +103,15 @@ static const char SQL_ITEM_ATTEMPT[] =
 	" last_attempt_at = CASE WHEN i.state = 'pending' THEN now() ELSE i.last_attempt_at END,"
 	" uid = EXCLUDED.uid RETURNING attempts, state";
 
+/* the same for a mailbox that exists (no row when it does not), in a statement of its own */
+static const char SQL_ITEM_ATTEMPT_BY_NAME[] =
+	"INSERT INTO defectd.mailbox_items AS i (mailbox_id, source_key, uid, attempts, last_attempt_at)"
+	" SELECT b.id, $2, $3, 1, now() FROM defectd.mailboxes b WHERE b.name = $1"
+	" ON CONFLICT (mailbox_id, source_key) DO UPDATE SET"
+	" attempts = i.attempts + CASE WHEN i.state = 'pending' THEN 1 ELSE 0 END,"
+	" last_attempt_at = CASE WHEN i.state = 'pending' THEN now() ELSE i.last_attempt_at END,"
+	" uid = EXCLUDED.uid RETURNING attempts, state";
+
 static const char SQL_ITEM_LOCK[] =
 	"SELECT state FROM defectd.mailbox_items WHERE mailbox_id = $1 AND source_key = $2 FOR UPDATE";
 
@@ -100,6 +130,9 @@ static const char SQL_CONTRIBUTED[] =
 	" UNION SELECT defect_id FROM defectd.repairs WHERE message_id = $1"
 	" UNION SELECT defect_id FROM defectd.part_events WHERE message_id = $1"
 	" UNION SELECT id FROM defectd.defects WHERE opened_by = $1 ORDER BY 1";
+
+static const char SQL_LOCK_DEFECTS[] =
+	"SELECT id FROM defectd.defects WHERE id = ANY ($1::bigint[]) ORDER BY id FOR NO KEY UPDATE";
 
 static const char SQL_OPENED_BY[] =
 	"SELECT id FROM defectd.defects WHERE opened_by = $1 ORDER BY id";
@@ -174,8 +207,15 @@ static int mailbox_ensure(PGconn *c, const char *name, int64_t *id, char **err)
 		*err = xstrdup("mailbox name missing");
 		goto out;
 	}
-	if (run(c, SQL_MAILBOX_ADD, 1, p, err) < 0 || !(r = db_query(c, SQL_MAILBOX_GET, 1, p, err)))
+	/* usually there: one look-up (inserting first would use up a serial number each time) */
+	if (!(r = db_query(c, SQL_MAILBOX_GET, 1, p, err)))
 		goto out;
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		r = NULL;
+		if (run(c, SQL_MAILBOX_ADD, 1, p, err) < 0 || !(r = db_query(c, SQL_MAILBOX_GET, 1, p, err)))
+			goto out;
+	}
 	if (PQntuples(r) != 1) {
 		*err = xasprintf("mailbox %s: not found after insert", name);
 		goto out;
@@ -188,15 +228,25 @@ out:
 }
 
 /* the item reaches its final state in this transaction; last_uid follows it */
-static int item_settle(PGconn *c, int64_t mailbox, const char *source_key, uint64_t uid,
-		       int64_t message, const char *state, char **err)
+static void queue_item_settle(db_batch *b, int64_t mailbox, const char *source_key, uint64_t uid,
+			      int64_t message, const char *state)
 {
 	char mb[24], u[24], msg[24];
 	const char *p[5] = { db_int_param(mb, mailbox), source_key, db_int_param(u, (int64_t)uid),
 			     state, message ? db_int_param(msg, message) : NULL };
-	if (run(c, SQL_ITEM_SETTLE, 5, p, err) < 0)
-		return -1;
-	return uid > 0 ? run(c, SQL_LAST_UID, 2, (const char *const[]){ p[0], p[2] }, err) : 0;
+	db_batch_add(b, SQL_ITEM_SETTLE, 5, p, NULL);
+	if (uid > 0)
+		db_batch_add(b, SQL_LAST_UID, 2, (const char *const[]){ p[0], p[2] }, NULL);
+}
+
+static int item_settle(PGconn *c, int64_t mailbox, const char *source_key, uint64_t uid,
+		       int64_t message, const char *state, char **err)
+{
+	db_batch b = DB_BATCH_INIT;
+	queue_item_settle(&b, mailbox, source_key, uid, message, state);
+	int rc = db_batch_run(c, &b, err);
+	db_batch_free(&b);
+	return rc;
 }
 
 static int audit(PGconn *c, const char *action, const char *object, json_t *detail, char **err)
@@ -206,6 +256,14 @@ static int audit(PGconn *c, const char *action, const char *object, json_t *deta
 	int rc = run(c, SQL_AUDIT, 3, p, err);
 	free(d);
 	return rc;
+}
+
+static void queue_audit(db_batch *b, const char *action, const char *object, json_t *detail)
+{
+	char *d = detail ? json_dumps(detail, JSON_COMPACT) : NULL;
+	const char *p[3] = { action, object, d };
+	db_batch_add(b, SQL_AUDIT, 3, p, NULL);
+	free(d);
 }
 
 /* the first string member of r that is not valid UTF-8, or NULL */
@@ -524,11 +582,22 @@ int store_item_attempt(PGconn *c, const char *mailbox, const char *source_key, u
 		*err = xstrdup("store_item_attempt: no source key");
 		goto out;
 	}
+	/* usually the mailbox exists: one statement, its own transaction */
+	if (mailbox && *mailbox && PQtransactionStatus(c) == PQTRANS_IDLE) {
+		const char *p[3] = { mailbox, source_key, db_int_param(u, (int64_t)uid) };
+		if (!(r = db_query(c, SQL_ITEM_ATTEMPT_BY_NAME, 3, p, err)))
+			goto out;
+		if (PQntuples(r) == 1)
+			goto done;
+		PQclear(r);
+		r = NULL;
+	}
 	if (db_begin(c, err) < 0 || mailbox_ensure(c, mailbox, &id, err) < 0)
 		goto out;
 	const char *p[3] = { db_int_param(mb, id), source_key, db_int_param(u, (int64_t)uid) };
 	if (!(r = db_query(c, SQL_ITEM_ATTEMPT, 3, p, err)) || db_commit(c, err) < 0)
 		goto out;
+done:
 	*attempts = (int)db_int(r, 0, 0);
 	*already_done = strcmp(db_value(r, 0, 1), "pending") != 0;
 	rc = 0;
@@ -537,39 +606,75 @@ out:
 	return finish(c, rc == 0, err);
 }
 
-/* the identity of the message (see SQL_IDENTITY); caller frees */
-static char *message_identity(PGconn *c, const store_input *in, char **err)
+/* the id of the message stored before with the same identity (a new statement: it sees one
+ * committed after SQL_MESSAGE_STORE started); 0 when there is none */
+static int message_by_identity(PGconn *c, const store_input *in, int64_t *message, char **err)
 {
-	char *id = NULL;
 	bool hash = !in->r->message_id || !*in->r->message_id;
 	const char *p[2] = { in->r->message_id, hash ? (in->raw ? in->raw : "") : NULL };
 	int len[2] = { 0, (int)in->raw_len }, fmt[2] = { 0, 1 };
 	PGresult *r = db_query_ex(c, SQL_IDENTITY, 2, p, len, fmt, 0, err);
-	if (r) {
-		id = xstrdup(db_value(r, 0, 0));
-		PQclear(r);
-	}
-	return id;
-}
-
-/* insert the message; *message = 0 when it is a duplicate */
-static int insert_message(PGconn *c, const store_input *in, const char *identity, int64_t mailbox,
-			  const msg_fields *mf, int64_t *message, char **err)
-{
-	const parse_result *pr = in->r;
-	char size[24], mb[24];
-	const char *p[15] = { identity, pr->message_id, in->raw ? in->raw : "",
-			      db_int_param(size, (int64_t)in->raw_len), pr->from, pr->subject, pr->date,
-			      pr->in_reply_to, mf->references_arr, mailbox ? db_int_param(mb, mailbox) : NULL,
-			      mailbox ? in->source_key : NULL, mf->status, mf->reason, mf->warnings_arr,
-			      mf->json };
-	int len[15] = { 0, 0, (int)in->raw_len }, fmt[15] = { 0, 0, 1 };
-	PGresult *r = db_query_ex(c, SQL_MESSAGE_INSERT, 15, p, len, fmt, 0, err);
 	if (!r)
 		return -1;
-	*message = PQntuples(r) == 1 ? db_int(r, 0, 0) : 0;
+	const char *q[1] = { db_value(r, 0, 0) };
+	PGresult *m = db_query(c, SQL_MESSAGE_BY_IDENTITY, 1, q, err);
 	PQclear(r);
+	if (!m)
+		return -1;
+	*message = PQntuples(m) == 1 ? db_int(m, 0, 0) : 0;
+	PQclear(m);
 	return 0;
+}
+
+/* BEGIN and the message row (SQL_MESSAGE_STORE) in one round trip: *message, *duplicate and
+ * *mailbox (0 when the mailbox has no row yet, or for a duplicate) */
+static int begin_message(PGconn *c, const store_input *in, const msg_fields *mf, int64_t *message,
+			 bool *duplicate, int64_t *mailbox, char **err)
+{
+	int rc = -1;
+	const parse_result *pr = in->r;
+	PGresult *r = NULL;
+	char size[24];
+	const char *p[14] = { pr->message_id, in->raw ? in->raw : "",
+			      db_int_param(size, (int64_t)in->raw_len), pr->from, pr->subject, pr->date,
+			      pr->in_reply_to, mf->references_arr, in->mailbox,
+			      in->mailbox ? in->source_key : NULL, mf->status, mf->reason, mf->warnings_arr,
+			      mf->json };
+	int len[14] = { 0, (int)in->raw_len }, fmt[14] = { 0, 1 };
+	db_stmt st[3] = { { "BEGIN", 0, NULL, NULL, NULL, NULL },
+			  { SQL_GENERIC_PLANS, 0, NULL, NULL, NULL, NULL },
+			  { SQL_MESSAGE_STORE, 14, p, len, fmt, &r } };
+	if (db_pipeline(c, st, ARRAY_LEN(st), err) < 0)
+		goto out;
+	*message = 0;
+	*duplicate = false;
+	*mailbox = 0;
+	if (PQntuples(r) == 1) {
+		*message = db_int(r, 0, 0);
+		*mailbox = db_int(r, 0, 1);
+	} else if (message_by_identity(c, in, message, err) < 0) {
+		goto out;
+	} else if (!*message) {
+		/* stored by a transaction that committed after our snapshot was taken */
+		*err = xstrdup("message stored concurrently; retry (SQLSTATE 40001)");
+		goto out;
+	} else {
+		*duplicate = true;
+	}
+	rc = 0;
+out:
+	PQclear(r);
+	return rc;
+}
+
+/* a quarantine entry for a stored message (no raw mail: the message row keeps it) */
+static void queue_quarantine_row(db_batch *b, int64_t message, int64_t mailbox, const char *source_key,
+				 const char *kind, const char *reason)
+{
+	char msg[24], mb[24];
+	const char *p[6] = { db_int_param(msg, message), mailbox ? db_int_param(mb, mailbox) : NULL,
+			     source_key, kind, reason && *reason ? reason : kind, NULL };
+	db_batch_add(b, SQL_QUARANTINE, 6, p, NULL);
 }
 
 static int quarantine_row(PGconn *c, int64_t message, int64_t mailbox, const char *source_key,
@@ -590,10 +695,10 @@ int store_ingest(PGconn *c, const store_input *in, store_result *out, char **err
 	int rc = -1;
 	msg_fields mf = { STRLIST_INIT, NULL, NULL, NULL, NULL, NULL };
 	track_msg tm = { 0 };
+	db_batch b = DB_BATCH_INIT;
 	const char **thread = NULL;
-	char *identity = NULL;
 	int64_t mailbox = 0, message = 0;
-	PGresult *r = NULL;
+	bool duplicate = false;
 	*out = (store_result){ 0 };
 
 	if (in->raw_len > (size_t)INT32_MAX || (in->mailbox && !in->source_key)) {
@@ -601,49 +706,45 @@ int store_ingest(PGconn *c, const store_input *in, store_result *out, char **err
 							     : "store_ingest: message too large");
 		goto out;
 	}
-	if (prepare(in->r, in->v, &mf, err) < 0 || db_begin(c, err) < 0)
+	if (prepare(in->r, in->v, &mf, err) < 0 ||
+	    begin_message(c, in, &mf, &message, &duplicate, &mailbox, err) < 0)
 		goto out;
-	if (in->mailbox && mailbox_ensure(c, in->mailbox, &mailbox, err) < 0)
-		goto out;
-	if (!(identity = message_identity(c, in, err)) ||
-	    insert_message(c, in, identity, mailbox, &mf, &message, err) < 0)
-		goto out;
+	if (in->mailbox && !mailbox) {
+		/* a mailbox without its row yet (store_item_attempt usually made it) */
+		char m[24], mb[24];
+		if (mailbox_ensure(c, in->mailbox, &mailbox, err) < 0)
+			goto out;
+		const char *p[2] = { db_int_param(m, message), db_int_param(mb, mailbox) };
+		if (!duplicate && run(c, SQL_MESSAGE_MAILBOX, 2, p, err) < 0)
+			goto out;
+	}
 
-	if (!message) {
-		const char *p[1] = { identity };
-		if (!(r = db_query(c, SQL_MESSAGE_BY_IDENTITY, 1, p, err)))
-			goto out;
-		if (PQntuples(r) != 1) {
-			/* stored by a transaction that committed after our snapshot was taken */
-			*err = xstrdup("message stored concurrently; retry (SQLSTATE 40001)");
-			goto out;
-		}
-		message = db_int(r, 0, 0);
+	/* the last round trip: what is left to write, the mailbox item, COMMIT */
+	if (duplicate) {
 		out->duplicate = true;
-		if (mailbox && item_settle(c, mailbox, in->source_key, in->uid, message, "done", err) < 0)
-			goto out;
 	} else if (in->r->error) {
 		out->quarantined = true;
-		if (quarantine_row(c, message, mailbox, in->source_key, "unparsable", in->r->error, NULL, 0, err) < 0 ||
-		    (mailbox && item_settle(c, mailbox, in->source_key, in->uid, message, "quarantined", err) < 0))
-			goto out;
+		queue_quarantine_row(&b, message, mailbox, in->source_key, "unparsable", in->r->error);
 	} else {
 		tm = (track_msg){ .c = c, .tc = in->tc, .message = message, .mailbox = mailbox,
 				  .source_key = mailbox ? in->source_key : NULL };
 		thread = thread_of(in->r, &tm.nthread);
 		tm.thread = thread;
-		if (apply_records(&tm, in->r, in->v, err) < 0 ||
-		    (mailbox && item_settle(c, mailbox, in->source_key, in->uid, message, "done", err) < 0))
+		if (apply_records(&tm, in->r, in->v, err) < 0)
 			goto out;
+		track_queue_flush(&tm, &b);
 	}
-	if (db_commit(c, err) < 0)
+	if (mailbox)
+		queue_item_settle(&b, mailbox, in->source_key, in->uid, message,
+				  !duplicate && in->r->error ? "quarantined" : "done");
+	db_batch_add(&b, "COMMIT", 0, NULL, NULL);
+	if (db_batch_run(c, &b, err) < 0)
 		goto out;
 	out->message = message;
 	take_counts(out, &tm);
 	rc = 0;
 out:
-	PQclear(r);
-	free(identity);
+	db_batch_free(&b);
 	free(thread);
 	track_msg_free(&tm);
 	msg_fields_free(&mf);
@@ -740,6 +841,7 @@ int store_reparse(PGconn *c, int64_t message, const parse_result *pr, const voca
 	const char **thread = NULL;
 	PGresult *r = NULL;
 	json_t *d = NULL;
+	db_batch b = DB_BATCH_INIT;
 	char msg[24], *obj = xasprintf("message:%lld", (long long)message);
 	const char *pm[1] = { db_int_param(msg, message) };
 	if (!out)
@@ -758,16 +860,24 @@ int store_reparse(PGconn *c, int64_t message, const parse_result *pr, const voca
 	mailbox = db_int(r, 0, 0);
 	if (query_ids(c, SQL_CONTRIBUTED, 1, pm, &old, &nold, err) < 0 ||
 	    query_ids(c, SQL_OPENED_BY, 1, pm, &reuse, &nreuse, err) < 0 ||
-	    load_assigned(c, msg, pr->nrecords, &assigned, err) < 0 ||
-	    run(c, SQL_UNCONTRIBUTE, 1, pm, err) < 0)
+	    load_assigned(c, msg, pr->nrecords, &assigned, err) < 0)
 		goto out;
+	/* in one round trip: hold the defects it contributed to (as applying a record does),
+	 * remove what it contributed, recompute them from what is left, update the message row */
+	strbuf ids = STRBUF_INIT;
+	sb_addc(&ids, '{');
 	for (size_t i = 0; i < nold; i++)
-		if (track_recompute(c, old[i], tc, err) < 0)
-			goto out;
-
+		sb_addf(&ids, "%s%lld", i ? "," : "", (long long)old[i]);
+	sb_addc(&ids, '}');
+	db_batch_add(&b, SQL_LOCK_DEFECTS, 1, (const char *const[]){ sb_str(&ids) }, NULL);
+	sb_free(&ids);
+	db_batch_add(&b, SQL_UNCONTRIBUTE, 1, pm, NULL);
+	for (size_t i = 0; i < nold; i++)
+		track_queue_recompute(&b, old[i], tc);
 	const char *pu[11] = { msg, pr->message_id, pr->from, pr->subject, pr->date, pr->in_reply_to,
 			       mf.references_arr, mf.status, mf.reason, mf.warnings_arr, mf.json };
-	if (run(c, SQL_MESSAGE_UPDATE, 11, pu, err) < 0)
+	db_batch_add(&b, SQL_MESSAGE_UPDATE, 11, pu, NULL);
+	if (db_batch_run(c, &b, err) < 0)
 		goto out;
 	tm = (track_msg){ .c = c, .tc = tc, .message = message, .mailbox = mailbox,
 			  .source_key = db_value(r, 0, 1), .reuse = reuse, .nreuse = nreuse,
@@ -791,12 +901,15 @@ int store_reparse(PGconn *c, int64_t message, const parse_result *pr, const voca
 			goto out;
 		bool dropped = PQntuples(x) == 1;
 		PQclear(x);
-		if (!dropped && track_recompute(c, reuse[i], tc, err) < 0)
-			goto out;
+		if (!dropped)
+			track_queue_recompute(&b, reuse[i], tc);
 	}
+	track_queue_flush(&tm, &b);
 	d = json_pack("{s:s,s:i,s:i,s:i}", "status", mf.status, "opened", (int)tm.opened, "applied",
 		      (int)tm.applied, "uncorrelated", (int)tm.uncorrelated);
-	if (audit(c, "message.reparse", obj, d, err) < 0 || db_commit(c, err) < 0)
+	queue_audit(&b, "message.reparse", obj, d);
+	db_batch_add(&b, "COMMIT", 0, NULL, NULL);
+	if (db_batch_run(c, &b, err) < 0)
 		goto out;
 	out->message = message;
 	take_counts(out, &tm);
@@ -804,6 +917,7 @@ int store_reparse(PGconn *c, int64_t message, const parse_result *pr, const voca
 out:
 	if (out == &local)
 		store_result_free(&local);
+	db_batch_free(&b);
 	json_decref(d);
 	free(obj);
 	PQclear(r);
@@ -877,6 +991,7 @@ int store_assign(PGconn *c, int64_t quarantine_id, const char *ref, const track_
 	PGresult *qr = NULL, *dr = NULL;
 	stored_rec s = { 0 };
 	track_msg tm = { 0 };
+	db_batch b = DB_BATCH_INIT;
 	json_t *d = json_pack("{s:s}", "defect", ref ? ref : "");
 	char *obj = xasprintf("quarantine:%s", q);
 
@@ -916,13 +1031,18 @@ int store_assign(PGconn *c, int64_t quarantine_id, const char *ref, const track_
 	tm = (track_msg){ .c = c, .tc = tc, .message = message, .mailbox = db_int(qr, 0, 4),
 			  .source_key = db_value(qr, 0, 5) };
 	const char *pres[3] = { q, ref, db_int_param(dd, defect) };
-	if (track_apply(&tm, &s.tr, defect, err) < 0 ||
-	    run(c, "UPDATE defectd.quarantine SET resolved_at = now(), resolution = 'assigned to ' || $2,"
-		   " defect_id = $3 WHERE id = $1", 3, pres, err) < 0 ||
-	    audit(c, "quarantine.assign", obj, d, err) < 0 || db_commit(c, err) < 0)
+	if (track_apply(&tm, &s.tr, defect, err) < 0)
+		goto out;
+	track_queue_flush(&tm, &b);
+	db_batch_add(&b, "UPDATE defectd.quarantine SET resolved_at = now(), resolution = 'assigned to ' || $2,"
+			 " defect_id = $3 WHERE id = $1", 3, pres, NULL);
+	queue_audit(&b, "quarantine.assign", obj, d);
+	db_batch_add(&b, "COMMIT", 0, NULL, NULL);
+	if (db_batch_run(c, &b, err) < 0)
 		goto out;
 	rc = 0;
 out:
+	db_batch_free(&b);
 	stored_rec_free(&s);
 	track_msg_free(&tm);
 	PQclear(qr);
@@ -935,17 +1055,22 @@ out:
 int store_recompute_all(PGconn *c, const track_conf *tc, char **err)
 {
 	int rc = -1;
+	db_batch b = DB_BATCH_INIT;
 	int64_t *ids = NULL;
 	size_t n = 0;
 	if (db_begin(c, err) < 0 || query_ids(c, "SELECT id FROM defectd.defects ORDER BY id", 0, NULL, &ids, &n, err) < 0)
 		goto out;
-	for (size_t i = 0; i < n; i++)
-		if (track_recompute(c, ids[i], tc, err) < 0)
+	for (size_t i = 0; i < n; i++) {
+		track_queue_recompute(&b, ids[i], tc);
+		if ((i + 1) % 64 == 0 && db_batch_run(c, &b, err) < 0)
 			goto out;
-	if (db_commit(c, err) < 0)
+	}
+	db_batch_add(&b, "COMMIT", 0, NULL, NULL);
+	if (db_batch_run(c, &b, err) < 0)
 		goto out;
 	rc = 0;
 out:
+	db_batch_free(&b);
 	free(ids);
 	return finish(c, rc == 0, err);
 }

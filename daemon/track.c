@@ -5,6 +5,11 @@
  * Must never: commit, write a personal field outside personal_data, or derive a status
  * from anything but the stored history (so that re-parsing and hand assignment agree with
  * what ingestion would have produced).
+ *
+ * The statements of one step are queued on a db_batch and sent as one pipeline; what a later
+ * statement needs from an earlier one's result (the defect a record goes to) decides where
+ * one round trip ends.  Per record: the correlation look-ups (with any pending recomputes
+ * they depend on), opening a defect when needed, then everything the record writes.
  */
 #include "track.h"
 #include "db.h"
@@ -25,11 +30,16 @@ const track_conf *track_conf_default(void)
 
 /* ---- SQL ------------------------------------------------------------------------------- */
 
+/*
+ * Correlation (sent together, only those that apply): the defect_ref the record states; the
+ * thread ($1: In-Reply-To, then References newest first; the first of them that has applied
+ * records, other than this message $2, gives its defects: more than one and the thread does
+ * not decide); the open defect with the serial_no, then the report_no (the most recently
+ * updated).  The caller takes the first that decides.
+ */
 static const char SQL_BY_REF[] =
 	"SELECT id, ref FROM defectd.defects WHERE ref = $1";
 
-/* The first message of the thread list (In-Reply-To, then References newest first) that has
- * applied records; its defects.  More than one defect there: the thread does not decide. */
 static const char SQL_BY_THREAD[] =
 	"WITH hit AS ("
 	"  SELECT t.n, r.defect_id FROM unnest($1::text[]) WITH ORDINALITY AS t(mid, n)"
@@ -62,17 +72,45 @@ static const char SQL_OPEN[] =
 static const char SQL_REF_OF[] =
 	"SELECT ref FROM defectd.defects WHERE id = $1";
 
+/* applying to an existing defect: wait for another transaction applying to it, so that the
+ * history this one reads (current flags, tracks) includes what that one commits */
+static const char SQL_LOCK[] =
+	"SELECT 1 FROM defectd.defects WHERE id = $1 FOR NO KEY UPDATE";
+
 static const char SQL_RECORD[] =
 	"INSERT INTO defectd.records (message_id, idx, kind, defect_ref, defect_id, outcome,"
 	" matched_by, note, fields) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb)";
 
-static const char SQL_FIELD_VALUES[] =
-	"INSERT INTO defectd.field_values (defect_id, field, value, message_id, record_index)"
-	" SELECT $1::bigint, u.f, u.v, $2::bigint, $3::int FROM unnest($4::text[], $5::text[]) AS u(f, v)";
-
-static const char SQL_PERSONAL[] =
+/*
+ * History with the current flag kept right while inserting the values ($4 fields, $5
+ * values) of record $3 of message $2 for defect $1: first the current rows of those fields
+ * that are older (by message, then record) lose the flag; then a new value is current when
+ * no current row is left for its field (the one left would be later) and it is the last of
+ * its field in the record ($6, computed by the caller: the latest is the last inserted).
+ * Two statements: field_values_current is unique and checked row by row.
+ */
+static const char SQL_FV_UNSET_OLDER[] =
+	"UPDATE defectd.field_values o SET current = false"
+	" WHERE o.defect_id = $1::bigint AND o.current AND o.field = ANY ($4::text[])"
+	" AND (o.message_id, o.record_index) <= ($2::bigint, $3::int)";
+static const char SQL_FV_INSERT[] =
+	"INSERT INTO defectd.field_values (defect_id, field, value, message_id, record_index, current)"
+	" SELECT $1::bigint, u.f, u.v, $2::bigint, $3::int, u.last AND NOT EXISTS ("
+	"  SELECT 1 FROM defectd.field_values o WHERE o.defect_id = $1::bigint AND o.field = u.f AND o.current)"
+	" FROM unnest($4::text[], $5::text[], $6::bool[]) AS u(f, v, last)";
+static const char SQL_PD_UNSET_OLDER[] =
+	"UPDATE defectd.personal_data o SET current = false"
+	" WHERE o.defect_id = $1::bigint AND o.current AND o.field = ANY ($4::text[])"
+	" AND (o.message_id, o.record_index) <= ($2::bigint, $3::int)";
+static const char SQL_PD_INSERT[] =
+	"INSERT INTO defectd.personal_data (defect_id, field, value, message_id, record_index, current)"
+	" SELECT $1::bigint, u.f, u.v, $2::bigint, $3::int, u.last AND NOT EXISTS ("
+	"  SELECT 1 FROM defectd.personal_data o WHERE o.defect_id = $1::bigint AND o.field = u.f AND o.current)"
+	" FROM unnest($4::text[], $5::text[], $6::bool[]) AS u(f, v, last)";
+/* an uncorrelated record's personal fields: no defect, not current, until it is assigned */
+static const char SQL_PD_LOOSE[] =
 	"INSERT INTO defectd.personal_data (defect_id, field, value, message_id, record_index)"
-	" SELECT $1::bigint, u.f, u.v, $2::bigint, $3::int FROM unnest($4::text[], $5::text[]) AS u(f, v)";
+	" SELECT NULL, u.f, u.v, $1::bigint, $2::int FROM unnest($3::text[], $4::text[]) AS u(f, v)";
 
 static const char SQL_REPAIR[] =
 	"INSERT INTO defectd.repairs (defect_id, message_id, record_index, reported_on, repair_date,"
@@ -99,8 +137,9 @@ static const char SQL_UNCORRELATED[] =
 	"INSERT INTO defectd.quarantine (message_id, mailbox_id, source_key, record_index,"
 	" reason_kind, reason) VALUES ($1, $2, $3, $4, 'uncorrelated', $5)";
 
-/* current = the latest value of each field (message arrival, record order, insertion);
- * two steps because field_values_current is unique and checked row by row */
+/* current = the latest value of each field (message arrival, record order, insertion), from
+ * scratch (after rows were removed); two steps because field_values_current is unique and
+ * checked row by row.  Every scan starts from defect_id = $1. */
 static const char SQL_FV_UNSET[] =
 	"UPDATE defectd.field_values f SET current = false"
 	" WHERE f.defect_id = $1 AND f.current AND f.id NOT IN ("
@@ -110,50 +149,54 @@ static const char SQL_FV_SET[] =
 	"UPDATE defectd.field_values f SET current = true FROM ("
 	"  SELECT DISTINCT ON (field) id FROM defectd.field_values WHERE defect_id = $1"
 	"  ORDER BY field, message_id DESC, record_index DESC, id DESC) l"
-	" WHERE f.id = l.id AND NOT f.current";
+	" WHERE f.defect_id = $1 AND f.id = l.id AND NOT f.current";
 static const char SQL_PD_CURRENT[] =
 	"UPDATE defectd.personal_data p SET current = (p.id = l.id) FROM ("
 	"  SELECT DISTINCT ON (field) field, id FROM defectd.personal_data WHERE defect_id = $1"
 	"  ORDER BY field, message_id DESC, record_index DESC, id DESC) l"
 	" WHERE p.defect_id = $1 AND p.field = l.field AND p.current IS DISTINCT FROM (p.id = l.id)";
 
+/*
+ * A defect's columns and tracks from its history ($1 the defect, $2 the required fields).
+ * Every part is MATERIALIZED so that each look-up runs once (inlined, the event look-ups
+ * were repeated for every column that uses them), and reads one index range of the defect.
+ */
 #define CUR(f) "max(value) FILTER (WHERE field = '" f "') AS " f ","
-#define EVENT_ORDER " ORDER BY e.message_id DESC, e.record_index DESC, e.id DESC LIMIT 1"
+#define LATEST " ORDER BY e.message_id DESC, e.record_index DESC, e.id DESC"
 static const char SQL_RECOMPUTE[] =
-	"WITH cur AS (SELECT "
+	"WITH cur AS MATERIALIZED (SELECT "
 	CUR("report_no") CUR("report_date") CUR("dealer_code") CUR("dealer_name")
 	CUR("dealer_contact") CUR("product_model") CUR("serial_no") CUR("supplier") CUR("vin")
 	CUR("install_date") CUR("occurred_date") CUR("defect_type") CUR("error_code") CUR("symptom")
 	CUR("installer") CUR("replaced_part") CUR("cause") CUR("carrier") CUR("tracking_no")
-	"  max(value) FILTER (WHERE field = 'analysis_result') AS analysis_result"
+	CUR("analysis_result") CUR("part_return")
+	"  coalesce(array_agg(field), '{}'::text[]) AS fields"
 	"  FROM defectd.field_values WHERE defect_id = $1 AND current),"
-	" have AS (SELECT field FROM defectd.field_values WHERE defect_id = $1 AND current"
-	"  UNION SELECT field FROM defectd.personal_data WHERE defect_id = $1 AND current),"
-	" miss AS (SELECT coalesce(array_agg(u.f ORDER BY u.n), '{}'::text[]) AS fields"
-	"  FROM unnest($2::text[]) WITH ORDINALITY AS u(f, n) WHERE u.f NOT IN (SELECT field FROM have)),"
-	" ev AS (SELECT"
-	"  (SELECT coalesce(r.repair_date, r.reported_on) FROM defectd.repairs r WHERE r.defect_id = $1"
-	"   ORDER BY r.message_id DESC, r.record_index DESC, r.id DESC LIMIT 1) AS repaired_at,"
-	"  (SELECT v.value = 'true' FROM defectd.field_values v"
-	"   WHERE v.defect_id = $1 AND v.field = 'part_return' AND v.current) AS part_required,"
-	"  (SELECT coalesce(defectd.to_date_or_null(rd.value), m.sent_day, m.received_at::date)"
-	"   FROM defectd.field_values v JOIN defectd.messages m ON m.id = v.message_id"
-	"   LEFT JOIN defectd.field_values rd ON rd.defect_id = v.defect_id AND rd.message_id = v.message_id"
-	"    AND rd.record_index = v.record_index AND rd.field = 'repair_date'"
-	"   WHERE v.defect_id = $1 AND v.field = 'part_return' AND v.current AND v.value = 'true'"
-	"   LIMIT 1) AS pending_at,"
-	"  (SELECT coalesce(e.shipped_date, e.reported_on) FROM defectd.part_events e"
-	"   WHERE e.defect_id = $1 AND e.kind = 'shipment'" EVENT_ORDER ") AS shipped_at,"
-	"  (SELECT coalesce(e.received_date, e.reported_on) FROM defectd.part_events e"
-	"   WHERE e.defect_id = $1 AND e.kind = 'receipt'" EVENT_ORDER ") AS received_at,"
-	"  (SELECT e.reported_on FROM defectd.part_events e"
-	"   WHERE e.defect_id = $1 AND e.kind = 'receipt' AND e.analysis_result IS NOT NULL"
-	EVENT_ORDER ") AS analyzed_at),"
-	" st AS (SELECT ev.*, miss.fields AS missing,"
+	" pd AS MATERIALIZED (SELECT coalesce(array_agg(field), '{}'::text[]) AS fields"
+	"  FROM defectd.personal_data WHERE defect_id = $1 AND current),"
+	" miss AS MATERIALIZED (SELECT coalesce(array_agg(u.f ORDER BY u.n), '{}'::text[]) AS fields"
+	"  FROM unnest($2::text[]) WITH ORDINALITY AS u(f, n), cur, pd"
+	"  WHERE u.f <> ALL (cur.fields) AND u.f <> ALL (pd.fields)),"
+	" rep AS MATERIALIZED (SELECT coalesce(e.repair_date, e.reported_on) AS repaired_at"
+	"  FROM defectd.repairs e WHERE e.defect_id = $1" LATEST " LIMIT 1),"
+	" pend AS MATERIALIZED (SELECT coalesce(defectd.to_date_or_null(rd.value), m.sent_day, m.received_at::date) AS pending_at"
+	"  FROM defectd.field_values v JOIN defectd.messages m ON m.id = v.message_id"
+	"  LEFT JOIN defectd.field_values rd ON rd.defect_id = v.defect_id AND rd.message_id = v.message_id"
+	"   AND rd.record_index = v.record_index AND rd.field = 'repair_date'"
+	"  WHERE v.defect_id = $1 AND v.field = 'part_return' AND v.current AND v.value = 'true' LIMIT 1),"
+	" ev AS MATERIALIZED (SELECT"
+	"  (array_agg(coalesce(e.shipped_date, e.reported_on)" LATEST ") FILTER (WHERE e.kind = 'shipment'))[1] AS shipped_at,"
+	"  (array_agg(coalesce(e.received_date, e.reported_on)" LATEST ") FILTER (WHERE e.kind = 'receipt'))[1] AS received_at,"
+	"  (array_agg(e.reported_on" LATEST ") FILTER (WHERE e.kind = 'receipt' AND e.analysis_result IS NOT NULL))[1]"
+	"   AS analyzed_at"
+	"  FROM defectd.part_events e WHERE e.defect_id = $1),"
+	" st AS MATERIALIZED (SELECT miss.fields AS missing, rep.repaired_at, pend.pending_at,"
+	"  ev.shipped_at, ev.received_at, ev.analyzed_at,"
 	"  CASE WHEN ev.analyzed_at IS NOT NULL THEN 'analyzed' WHEN ev.received_at IS NOT NULL THEN 'received'"
-	"   WHEN ev.shipped_at IS NOT NULL THEN 'shipped' WHEN ev.part_required THEN 'pending'"
-	"   ELSE 'not_required' END AS part_status FROM ev, miss),"
-	" fin AS (SELECT st.*, (st.repaired_at IS NOT NULL"
+	"   WHEN ev.shipped_at IS NOT NULL THEN 'shipped' WHEN cur.part_return = 'true' THEN 'pending'"
+	"   ELSE 'not_required' END AS part_status"
+	"  FROM cur CROSS JOIN miss CROSS JOIN ev LEFT JOIN rep ON true LEFT JOIN pend ON true),"
+	" fin AS MATERIALIZED (SELECT st.*, (st.repaired_at IS NOT NULL"
 	"   AND st.part_status IN ('not_required', 'analyzed')) AS closed FROM st)"
 	" UPDATE defectd.defects d SET"
 	"  report_no = cur.report_no, report_date = defectd.to_date_or_null(cur.report_date),"
@@ -174,7 +217,7 @@ static const char SQL_RECOMPUTE[] =
 	"  updated_at = now()"
 	" FROM cur, fin WHERE d.id = $1";
 #undef CUR
-#undef EVENT_ORDER
+#undef LATEST
 
 /* ---- helpers --------------------------------------------------------------------------- */
 
@@ -192,14 +235,6 @@ static bool kv_has_any(const track_rec *r, const char *const *keys, size_t n)
 		if (kv_get(r->fields, r->nfields, keys[i]))
 			return true;
 	return false;
-}
-
-/* run a statement whose result we only check */
-static int run(PGconn *c, const char *sql, int n, const char *const *p, char **err)
-{
-	PGresult *r = db_query(c, sql, n, p, err);
-	PQclear(r);
-	return r ? 0 : -1;
 }
 
 /* {"key":"value",…} of the non-personal fields; NULL with *err on invalid UTF-8 */
@@ -222,28 +257,48 @@ out:
 	return s;
 }
 
-/* insert the key/value pairs into field_values or personal_data */
-static int insert_values(track_msg *m, const char *sql, int64_t defect, const track_kv *kv, size_t n,
-			 int index, char **err)
+/* the key, value and "last of its key" arrays of kv[0..n-1], as text[] literals (caller frees) */
+static void kv_arrays(const track_kv *kv, size_t n, char **keys, char **vals, char **last)
 {
-	int rc = -1;
-	const char **keys = xcalloc(n ? n : 1, sizeof *keys);
-	const char **vals = xcalloc(n ? n : 1, sizeof *vals);
-	for (size_t i = 0; i < n; i++)
-		keys[i] = kv[i].key, vals[i] = kv[i].value;
-	char *ka = db_text_array(keys, n), *va = db_text_array(vals, n);
-	char d[24], msg[24], idx[24];
-	const char *p[5] = { defect ? db_int_param(d, defect) : NULL, db_int_param(msg, m->message),
-			     db_int_param(idx, index), ka, va };
-	if (n && run(m->c, sql, 5, p, err) < 0)
-		goto out;
-	rc = 0;
-out:
-	free(ka);
-	free(va);
+	const char **k = xcalloc(n ? n : 1, sizeof *k), **v = xcalloc(n ? n : 1, sizeof *v);
+	const char **l = xcalloc(n ? n : 1, sizeof *l);
+	for (size_t i = 0; i < n; i++) {
+		k[i] = kv[i].key, v[i] = kv[i].value, l[i] = "t";
+		for (size_t j = i + 1; j < n; j++)
+			if (!strcmp(kv[i].key, kv[j].key))
+				l[i] = "f";
+	}
+	*keys = db_text_array(k, n);
+	*vals = db_text_array(v, n);
+	*last = db_text_array(l, n);
+	free(k);
+	free(v);
+	free(l);
+}
+
+/* queue the history rows of kv for defect (0: none, an uncorrelated record's personal data;
+ * fresh: opened by this record, so it has no rows yet) */
+static void queue_values(db_batch *b, track_msg *m, bool personal, int64_t defect, bool fresh,
+			 const track_kv *kv, size_t n, int index)
+{
+	if (!n)
+		return;
+	char *keys, *vals, *last, d[24], msg[24], idx[24];
+	kv_arrays(kv, n, &keys, &vals, &last);
+	db_int_param(msg, m->message);
+	db_int_param(idx, index);
+	if (!defect) {
+		const char *p[4] = { msg, idx, keys, vals };
+		db_batch_add(b, SQL_PD_LOOSE, 4, p, NULL);
+	} else {
+		const char *p[6] = { db_int_param(d, defect), msg, idx, keys, vals, last };
+		if (!fresh)
+			db_batch_add(b, personal ? SQL_PD_UNSET_OLDER : SQL_FV_UNSET_OLDER, 4, p, NULL);
+		db_batch_add(b, personal ? SQL_PD_INSERT : SQL_FV_INSERT, 6, p, NULL);
+	}
 	free(keys);
 	free(vals);
-	return rc;
+	free(last);
 }
 
 int track_touch(track_msg *m, int64_t defect, const char *ref, char **err)
@@ -280,7 +335,69 @@ void track_msg_free(track_msg *m)
 	free(m->touched);
 	m->touched = NULL;
 	m->ntouched = m->touched_cap = 0;
+	free(m->dirty);
+	m->dirty = NULL;
+	m->ndirty = m->dirty_cap = 0;
 	sl_free(&m->refs);
+}
+
+/* ---- recomputing ------------------------------------------------------------------------ */
+
+static void queue_recompute(db_batch *b, int64_t defect, const track_conf *tc, bool full)
+{
+	if (!tc)
+		tc = track_conf_default();
+	char d[24];
+	char *req = db_text_array(tc->required_fields, tc->nrequired);
+	const char *p[2] = { db_int_param(d, defect), req };
+	if (full) {
+		db_batch_add(b, SQL_FV_UNSET, 1, p, NULL);
+		db_batch_add(b, SQL_FV_SET, 1, p, NULL);
+		db_batch_add(b, SQL_PD_CURRENT, 1, p, NULL);
+	}
+	db_batch_add(b, SQL_RECOMPUTE, 2, p, NULL);
+	free(req);
+}
+
+void track_queue_recompute(db_batch *b, int64_t defect, const track_conf *tc)
+{
+	queue_recompute(b, defect, tc, true);
+}
+
+int track_recompute(PGconn *c, int64_t defect, const track_conf *tc, char **err)
+{
+	db_batch b = DB_BATCH_INIT;
+	queue_recompute(&b, defect, tc, true);
+	int rc = db_batch_run(c, &b, err);
+	db_batch_free(&b);
+	return rc;
+}
+
+void track_queue_flush(track_msg *m, db_batch *b)
+{
+	for (size_t i = 0; i < m->ndirty; i++)
+		queue_recompute(b, m->dirty[i], m->tc, false);
+	m->ndirty = 0;
+}
+
+/* queue the pending recompute of one defect, if it has one */
+static void queue_flush_one(track_msg *m, db_batch *b, int64_t defect)
+{
+	for (size_t i = 0; i < m->ndirty; i++)
+		if (m->dirty[i] == defect) {
+			queue_recompute(b, defect, m->tc, false);
+			m->dirty[i] = m->dirty[--m->ndirty];
+			return;
+		}
+}
+
+static void mark_dirty(track_msg *m, int64_t defect)
+{
+	for (size_t i = 0; i < m->ndirty; i++)
+		if (m->dirty[i] == defect)
+			return;
+	m->dirty = xgrow(m->dirty, &m->dirty_cap, m->ndirty + 1, sizeof *m->dirty);
+	m->dirty[m->ndirty++] = defect;
 }
 
 /* ---- correlation ----------------------------------------------------------------------- */
@@ -290,6 +407,7 @@ typedef struct match {
 	char *ref;
 	const char *by;		/* records.matched_by */
 	strbuf note;		/* what did not work, for records.note */
+	bool fresh;		/* opened by this transaction (nobody else can see it yet) */
 } match;
 
 static void match_free(match *mt)
@@ -305,7 +423,7 @@ static void note(match *mt, const char *s)
 	sb_adds(&mt->note, s);
 }
 
-/* one row (id, ref) -> the match */
+/* the first row (id, ref) -> the match */
 static void take(match *mt, const PGresult *r, const char *by)
 {
 	mt->defect = db_int(r, 0, 0);
@@ -313,73 +431,74 @@ static void take(match *mt, const PGresult *r, const char *by)
 	mt->by = by;
 }
 
-/* step 1: the defect_ref the record states */
-static int correlate_ref(track_msg *m, const track_rec *rec, match *mt, char **err)
+/*
+ * The defect_ref the record states; then, with `rest`, the thread, serial_no and report_no of
+ * an open defect: the look-ups that apply, in one round trip.  Pending recomputes go first
+ * when serial_no or report_no will be looked up (they read the defects' current values).
+ */
+static int correlate(track_msg *m, const track_rec *rec, bool rest, match *mt, char **err)
 {
 	int rc = -1;
-	PGresult *r = NULL;
-	if (rec->defect_ref) {
-		const char *p[1] = { rec->defect_ref };
-		if (!(r = db_query(m->c, SQL_BY_REF, 1, p, err)))
-			goto out;
-		if (PQntuples(r) == 1) {
-			take(mt, r, "ref");
-		} else {
-			char *s = xasprintf("defect_ref %s unknown", rec->defect_ref);
-			note(mt, s);
-			free(s);
-		}
+	PGresult *by_ref = NULL, *by_thread = NULL, *by_serial = NULL, *by_report = NULL;
+	db_batch b = DB_BATCH_INIT;
+	const char *serial = rest ? kv_get(rec->fields, rec->nfields, "serial_no") : NULL;
+	const char *report_no = rest ? kv_get(rec->fields, rec->nfields, "report_no") : NULL;
+	if (serial || report_no)
+		track_queue_flush(m, &b);
+	if (rec->defect_ref)
+		db_batch_add(&b, SQL_BY_REF, 1, (const char *const[]){ rec->defect_ref }, &by_ref);
+	if (rest && m->nthread) {
+		char *thread = db_text_array(m->thread, m->nthread), msg[24];
+		const char *p[2] = { thread, db_int_param(msg, m->message) };
+		db_batch_add(&b, SQL_BY_THREAD, 2, p, &by_thread);
+		free(thread);
 	}
+	if (serial)
+		db_batch_add(&b, SQL_BY_SERIAL, 1, (const char *const[]){ serial }, &by_serial);
+	if (report_no)
+		db_batch_add(&b, SQL_BY_REPORT_NO, 1, (const char *const[]){ report_no }, &by_report);
+	if (db_batch_run(m->c, &b, err) < 0)
+		goto out;
+
+	if (rec->defect_ref) {
+		if (PQntuples(by_ref) == 1) {
+			take(mt, by_ref, "ref");
+			rc = 0;
+			goto out;
+		}
+		char *s = xasprintf("defect_ref %s unknown", rec->defect_ref);
+		note(mt, s);
+		free(s);
+	}
+	if (by_thread && PQntuples(by_thread) == 1)
+		take(mt, by_thread, "thread");
+	else if (by_thread && PQntuples(by_thread) > 1)
+		note(mt, "the thread leads to several defects");
+	if (!mt->defect && by_serial && PQntuples(by_serial) == 1)
+		take(mt, by_serial, "serial_no");
+	else if (!mt->defect && by_report && PQntuples(by_report) == 1)
+		take(mt, by_report, "report_no");
 	rc = 0;
 out:
-	PQclear(r);
+	PQclear(by_ref);
+	PQclear(by_thread);
+	PQclear(by_serial);
+	PQclear(by_report);
+	db_batch_free(&b);
 	return rc;
 }
 
-/* steps 2-4: the thread, then serial_no, then report_no of an open defect */
-static int correlate_rest(track_msg *m, const track_rec *rec, match *mt, char **err)
+/* the ref of defect id, or NULL when there is none (*err untouched); -1 on error */
+static int ref_of(track_msg *m, int64_t id, char **ref, char **err)
 {
-	int rc = -1;
-	PGresult *r = NULL;
-	if (m->nthread) {
-		char *arr = db_text_array(m->thread, m->nthread), msg[24];
-		const char *p[2] = { arr, db_int_param(msg, m->message) };
-		r = db_query(m->c, SQL_BY_THREAD, 2, p, err);
-		free(arr);
-		if (!r)
-			goto out;
-		if (PQntuples(r) == 1) {
-			take(mt, r, "thread");
-			rc = 0;
-			goto out;
-		}
-		if (PQntuples(r) > 1)
-			note(mt, "the thread leads to several defects");
-		PQclear(r);
-		r = NULL;
-	}
-	static const struct {
-		const char *key, *sql;
-	} by_field[] = { { "serial_no", SQL_BY_SERIAL }, { "report_no", SQL_BY_REPORT_NO } };
-	for (size_t i = 0; i < ARRAY_LEN(by_field); i++) {
-		const char *v = kv_get(rec->fields, rec->nfields, by_field[i].key);
-		if (!v)
-			continue;
-		const char *p[1] = { v };
-		if (!(r = db_query(m->c, by_field[i].sql, 1, p, err)))
-			goto out;
-		if (PQntuples(r) == 1) {
-			take(mt, r, by_field[i].key);
-			rc = 0;
-			goto out;
-		}
-		PQclear(r);
-		r = NULL;
-	}
-	rc = 0;
-out:
+	char d[24];
+	const char *p[1] = { db_int_param(d, id) };
+	PGresult *r = db_query(m->c, SQL_REF_OF, 1, p, err);
+	if (!r)
+		return -1;
+	*ref = PQntuples(r) == 1 ? xstrdup(db_value(r, 0, 0)) : NULL;
 	PQclear(r);
-	return rc;
+	return 0;
 }
 
 /* a new defect, or (re-parse) the next one this message opened before */
@@ -390,16 +509,13 @@ static int open_defect(track_msg *m, const track_rec *rec, match *mt, char **err
 	char msg[24];
 	if (m->reused < m->nreuse) {
 		int64_t id = m->reuse[m->reused++];
-		char d[24];
-		const char *p[1] = { db_int_param(d, id) };
-		if (!(r = db_query(m->c, SQL_REF_OF, 1, p, err)))
+		if (ref_of(m, id, &mt->ref, err) < 0)
 			goto out;
-		if (PQntuples(r) != 1) {
-			*err = xasprintf("defect %s vanished during re-parse", d);
+		if (!mt->ref) {
+			*err = xasprintf("defect %lld vanished during re-parse", (long long)id);
 			goto out;
 		}
 		mt->defect = id;
-		mt->ref = xstrdup(db_value(r, 0, 0));
 	} else {
 		const char *p[2] = { kv_get(rec->fields, rec->nfields, "report_date"),
 				     db_int_param(msg, m->message) };
@@ -410,6 +526,7 @@ static int open_defect(track_msg *m, const track_rec *rec, match *mt, char **err
 			goto out;
 		}
 		take(mt, r, "new");
+		mt->fresh = true;
 	}
 	mt->by = "new";
 	rc = 0;
@@ -420,7 +537,7 @@ out:
 
 /* ---- applying -------------------------------------------------------------------------- */
 
-static int add_repair(track_msg *m, const track_rec *rec, int64_t defect, char **err)
+static void queue_repair(db_batch *b, track_msg *m, const track_rec *rec, int64_t defect)
 {
 	char d[24], msg[24], idx[24];
 	const track_kv *f = rec->fields;
@@ -430,11 +547,10 @@ static int add_repair(track_msg *m, const track_rec *rec, int64_t defect, char *
 			     kv_get(f, n, "repair_action"), kv_get(f, n, "replaced_part"),
 			     kv_get(f, n, "cause"), kv_get(f, n, "technician"),
 			     kv_get(f, n, "part_return") };
-	return run(m->c, SQL_REPAIR, 9, p, err);
+	db_batch_add(b, SQL_REPAIR, 9, p, NULL);
 }
 
-static int add_part_event(track_msg *m, const track_rec *rec, int64_t defect, const char *kind,
-			  char **err)
+static void queue_part_event(db_batch *b, track_msg *m, const track_rec *rec, int64_t defect, const char *kind)
 {
 	char d[24], msg[24], idx[24];
 	const track_kv *f = rec->fields;
@@ -444,7 +560,7 @@ static int add_part_event(track_msg *m, const track_rec *rec, int64_t defect, co
 			      kv_get(f, n, "carrier"), kv_get(f, n, "tracking_no"),
 			      kv_get(f, n, "destination"), kv_get(f, n, "received_date"),
 			      kv_get(f, n, "analysis_result") };
-	return run(m->c, SQL_PART_EVENT, 10, p, err);
+	db_batch_add(b, SQL_PART_EVENT, 10, p, NULL);
 }
 
 /*
@@ -452,45 +568,32 @@ static int add_part_event(track_msg *m, const track_rec *rec, int64_t defect, co
  * already states the tracking number of the returned part is a shipment too, or the
  * dealer would be reminded of a part they have sent.
  */
-static int add_events(track_msg *m, const track_rec *rec, int64_t defect, char **err)
+static void event_kinds(const track_rec *rec, bool *ship, bool *recv)
 {
 	static const char *const ship_keys[] = { "tracking_no", "shipped_date" };
 	static const char *const recv_keys[] = { "received_date", "analysis_result" };
-	int rc = -1;
-	if (rec->kind == KIND_REPAIR_REPORT && add_repair(m, rec, defect, err) < 0)
-		goto out;
-	if ((rec->kind == KIND_SHIPMENT_NOTICE || kv_has_any(rec, ship_keys, ARRAY_LEN(ship_keys))) &&
-	    add_part_event(m, rec, defect, "shipment", err) < 0)
-		goto out;
-	if ((rec->kind == KIND_PART_RECEIPT || kv_has_any(rec, recv_keys, ARRAY_LEN(recv_keys))) &&
-	    add_part_event(m, rec, defect, "receipt", err) < 0)
-		goto out;
-	rc = 0;
-out:
-	return rc;
+	*ship = rec->kind == KIND_SHIPMENT_NOTICE || kv_has_any(rec, ship_keys, ARRAY_LEN(ship_keys));
+	*recv = rec->kind == KIND_PART_RECEIPT || kv_has_any(rec, recv_keys, ARRAY_LEN(recv_keys));
 }
 
-static int add_record_row(track_msg *m, const track_rec *rec, const match *mt, const char *outcome,
-			  char **err)
+/* queue the records row; -1 with *err when the fields are not valid UTF-8 */
+static int queue_record_row(db_batch *b, track_msg *m, const track_rec *rec, const match *mt,
+			    const char *outcome, char **err)
 {
-	int rc = -1;
 	char msg[24], idx[24], d[24];
 	char *json = fields_json(rec, err);
 	if (!json)
-		goto out;
+		return -1;
 	const char *p[9] = { db_int_param(msg, m->message), db_int_param(idx, rec->index),
 			     vocab_kind_name(rec->kind), rec->defect_ref,
 			     mt->defect ? db_int_param(d, mt->defect) : NULL, outcome, mt->by,
 			     mt->note.len ? mt->note.s : NULL, json };
-	if (run(m->c, SQL_RECORD, 9, p, err) < 0)
-		goto out;
-	rc = 0;
-out:
+	db_batch_add(b, SQL_RECORD, 9, p, NULL);
 	free(json);
-	return rc;
+	return 0;
 }
 
-static int quarantine_uncorrelated(track_msg *m, const track_rec *rec, const match *mt, char **err)
+static void queue_uncorrelated(db_batch *b, track_msg *m, const track_rec *rec, const match *mt)
 {
 	strbuf why = STRBUF_INIT;
 	sb_addf(&why, "%s (record %d): no defect matches", vocab_kind_name(rec->kind), rec->index);
@@ -505,37 +608,32 @@ static int quarantine_uncorrelated(track_msg *m, const track_rec *rec, const mat
 	char msg[24], mb[24], idx[24];
 	const char *p[5] = { db_int_param(msg, m->message), m->mailbox ? db_int_param(mb, m->mailbox) : NULL,
 			     m->source_key, db_int_param(idx, rec->index), sb_str(&why) };
-	int rc = run(m->c, SQL_UNCORRELATED, 5, p, err);
+	db_batch_add(b, SQL_UNCORRELATED, 5, p, NULL);
 	sb_free(&why);
-	return rc;
 }
 
 int track_apply(track_msg *m, const track_rec *rec, int64_t forced_defect, char **err)
 {
 	int rc = -1;
-	match mt = { 0, NULL, NULL, STRBUF_INIT };
+	match mt = { 0, NULL, NULL, STRBUF_INIT, false };
 	const char *outcome = "applied";
-	PGresult *r = NULL;
+	db_batch b = DB_BATCH_INIT;
 
 	if (forced_defect) {
-		char d[24];
-		const char *p[1] = { db_int_param(d, forced_defect) };
-		if (!(r = db_query(m->c, SQL_REF_OF, 1, p, err)))
+		if (ref_of(m, forced_defect, &mt.ref, err) < 0)
 			goto out;
-		if (PQntuples(r) != 1) {
-			*err = xasprintf("defect %s does not exist", d);
+		if (!mt.ref) {
+			*err = xasprintf("defect %lld does not exist", (long long)forced_defect);
 			goto out;
 		}
 		mt.defect = forced_defect;
-		mt.ref = xstrdup(db_value(r, 0, 0));
 		mt.by = "hand";
 		outcome = "assigned";
 	} else {
 		/* re-parse: the message's own defect reports stay its defects (same numbers),
 		 * whatever serial or report number they now share with another open defect */
 		bool own = rec->kind == KIND_DEFECT_REPORT && m->reused < m->nreuse;
-		if (correlate_ref(m, rec, &mt, err) < 0 ||
-		    (!mt.defect && !own && correlate_rest(m, rec, &mt, err) < 0))
+		if (correlate(m, rec, !own, &mt, err) < 0)
 			goto out;
 		if (!mt.defect && rec->kind == KIND_DEFECT_REPORT) {
 			if (open_defect(m, rec, &mt, err) < 0)
@@ -544,15 +642,10 @@ int track_apply(track_msg *m, const track_rec *rec, int64_t forced_defect, char 
 		} else if (!mt.defect && rec->index >= 0 && (size_t)rec->index < m->nassigned &&
 			   m->assigned[rec->index]) {
 			/* re-parse: keep the hand assignment */
-			PQclear(r);
-			r = NULL;
-			char d[24];
-			const char *p[1] = { db_int_param(d, m->assigned[rec->index]) };
-			if (!(r = db_query(m->c, SQL_REF_OF, 1, p, err)))
+			if (ref_of(m, m->assigned[rec->index], &mt.ref, err) < 0)
 				goto out;
-			if (PQntuples(r) == 1) {
+			if (mt.ref) {
 				mt.defect = m->assigned[rec->index];
-				mt.ref = xstrdup(db_value(r, 0, 0));
 				mt.by = "hand";
 				outcome = "assigned";
 			}
@@ -561,47 +654,48 @@ int track_apply(track_msg *m, const track_rec *rec, int64_t forced_defect, char 
 			outcome = "uncorrelated";
 	}
 
-	if (add_record_row(m, rec, &mt, outcome, err) < 0)
-		goto out;
 	if (!mt.defect) {
 		/* keep the personal fields for the hand assignment, with no defect yet */
-		if (insert_values(m, SQL_PERSONAL, 0, rec->personal, rec->npersonal, rec->index, err) < 0 ||
-		    quarantine_uncorrelated(m, rec, &mt, err) < 0)
+		if (queue_record_row(&b, m, rec, &mt, outcome, err) < 0)
+			goto out;
+		queue_values(&b, m, true, 0, false, rec->personal, rec->npersonal, rec->index);
+		queue_uncorrelated(&b, m, rec, &mt);
+		if (db_batch_run(m->c, &b, err) < 0)
 			goto out;
 		m->uncorrelated++;
 		rc = 0;
 		goto out;
 	}
-	if (insert_values(m, SQL_FIELD_VALUES, mt.defect, rec->fields, rec->nfields, rec->index, err) < 0 ||
-	    insert_values(m, SQL_PERSONAL, mt.defect, rec->personal, rec->npersonal, rec->index, err) < 0 ||
-	    add_events(m, rec, mt.defect, err) < 0 ||
-	    track_recompute(m->c, mt.defect, m->tc, err) < 0 ||
-	    track_touch(m, mt.defect, mt.ref, err) < 0)
+	if (!mt.fresh) {
+		char d[24];
+		const char *p[1] = { db_int_param(d, mt.defect) };
+		db_batch_add(&b, SQL_LOCK, 1, p, NULL);
+	}
+	bool ship, recv;
+	event_kinds(rec, &ship, &recv);
+	/* a part event's note reads the defect's part status as the records before left it */
+	if (ship || recv)
+		queue_flush_one(m, &b, mt.defect);
+	if (queue_record_row(&b, m, rec, &mt, outcome, err) < 0)
 		goto out;
+	queue_values(&b, m, false, mt.defect, mt.fresh, rec->fields, rec->nfields, rec->index);
+	queue_values(&b, m, true, mt.defect, mt.fresh, rec->personal, rec->npersonal, rec->index);
+	if (rec->kind == KIND_REPAIR_REPORT)
+		queue_repair(&b, m, rec, mt.defect);
+	if (ship)
+		queue_part_event(&b, m, rec, mt.defect, "shipment");
+	if (recv)
+		queue_part_event(&b, m, rec, mt.defect, "receipt");
+	if (db_batch_run(m->c, &b, err) < 0 || track_touch(m, mt.defect, mt.ref, err) < 0)
+		goto out;
+	mark_dirty(m, mt.defect);
 	if (!strcmp(outcome, "opened"))
 		m->opened++;
 	else
 		m->applied++;
 	rc = 0;
 out:
-	PQclear(r);
+	db_batch_free(&b);
 	match_free(&mt);
-	return rc;
-}
-
-int track_recompute(PGconn *c, int64_t defect, const track_conf *tc, char **err)
-{
-	int rc = -1;
-	if (!tc)
-		tc = track_conf_default();
-	char d[24];
-	char *req = db_text_array(tc->required_fields, tc->nrequired);
-	const char *p[2] = { db_int_param(d, defect), req };
-	if (run(c, SQL_FV_UNSET, 1, p, err) < 0 || run(c, SQL_FV_SET, 1, p, err) < 0 ||
-	    run(c, SQL_PD_CURRENT, 1, p, err) < 0 || run(c, SQL_RECOMPUTE, 2, p, err) < 0)
-		goto out;
-	rc = 0;
-out:
-	free(req);
 	return rc;
 }

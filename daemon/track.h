@@ -9,12 +9,21 @@
  * or add rows, then recompute", and a late or out-of-order record cannot move a status back.
  * "Latest" means the latest message to arrive (messages.id), then the record order.
  *
+ * Speed: the statements of a step go to the server as one pipeline (db_pipeline).  Applying
+ * a record keeps the current flags of field_values/personal_data right as it inserts (the
+ * new value is current unless a later one exists), and leaves its defect "dirty": the
+ * defect's columns and tracks are recomputed once, when something is about to read them
+ * (correlation by serial_no/report_no, a part event's note) or at the end of the message
+ * (track_queue_flush, which the caller sends together with its last statements and COMMIT).
+ * The result is the one a recompute after every record gives.
+ *
  * Never commits or rolls back: the caller (store.c) owns the transaction.  Never writes a
  * personal field anywhere but personal_data.
  */
 #ifndef DEFECTD_TRACK_H
 #define DEFECTD_TRACK_H
 
+#include "db.h"
 #include "util.h"
 #include "vocab.h"
 
@@ -67,6 +76,8 @@ typedef struct track_msg {
 
 	/* out */
 	size_t reused;			/* how many of reuse[] were taken */
+	int64_t *dirty;			/* defects applied to and not recomputed yet */
+	size_t ndirty, dirty_cap;
 	int64_t *touched;		/* defects changed, each once */
 	size_t ntouched, touched_cap;
 	strlist refs;			/* their MD numbers, same order */
@@ -75,7 +86,8 @@ typedef struct track_msg {
 
 /*
  * Correlate and apply one record of m->message: a records row, field_values, personal_data,
- * repairs / part_events, then the defect's recompute.  A record that matches nothing opens a
+ * repairs / part_events; the defect's recompute is left pending (track_queue_flush must
+ * follow before the transaction commits).  A record that matches nothing opens a
  * defect (defect_report) or becomes an uncorrelated quarantine entry (other kinds; its
  * personal fields are kept with no defect until it is assigned).  forced_defect != 0 skips
  * correlation and applies the record to that defect (hand assignment, outcome "assigned").
@@ -83,8 +95,16 @@ typedef struct track_msg {
  */
 int track_apply(track_msg *m, const track_rec *r, int64_t forced_defect, char **err) WUR;
 
-/* Recompute a defect's current values, data/repair/part tracks and closed flag from its
- * history.  tc NULL = default.  0 or -1 with *err. */
+/* Queue the pending recomputes of m (the defects applied to since the last flush) on b, to be
+ * run before the statements the caller adds after them; forgets them. */
+void track_queue_flush(track_msg *m, db_batch *b);
+
+/* Queue the full recompute of a defect: the current flags of its field_values and
+ * personal_data (after rows were removed), its current values, data/repair/part tracks and
+ * closed flag, all from its history.  tc NULL = default. */
+void track_queue_recompute(db_batch *b, int64_t defect, const track_conf *tc);
+
+/* track_queue_recompute, run at once.  0 or -1 with *err. */
 int track_recompute(PGconn *c, int64_t defect, const track_conf *tc, char **err) WUR;
 
 /* Remember a defect as touched (once); ref may be NULL (looked up). */

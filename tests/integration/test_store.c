@@ -756,6 +756,114 @@ static void test_errors(void)
 	free(err);
 }
 
+/* several records of one message, statements sent as pipelines, re-planning */
+static void test_batching(void)
+{
+	store_result s;
+	char *err = NULL;
+
+	/* M: one mail opens a defect, then repairs it and ships the part, found by the serial
+	 * number the first record gave it (so the defect's columns are up to date in between) */
+	parse_result *m = pr_new("<m1@dealer.example>", "不具合・修理・返送", "2027-03-01T09:00:00+09:00", NULL);
+	pr_add(m, KIND_DEFECT_REPORT, NULL, "report_date", "2027-02-27", "serial_no", "SN-M1", "product_model", "EVC-7K",
+	       "customer_name", "山田一郎", NULL);
+	pr_add(m, KIND_REPAIR_REPORT, NULL, "serial_no", "SN-M1", "repair_date", "2027-02-28", "part_return", "true",
+	       "product_model", "EVC-7K-B", "customer_name", "山田 一郎", NULL);
+	pr_add(m, KIND_SHIPMENT_NOTICE, NULL, "serial_no", "SN-M1", "tracking_no", "777700001111", NULL);
+	int rc = ingest(m, 50, &s);
+	CHECK(rc == STORE_OK && s.opened == 1 && s.applied == 2 && s.refs.n == 1 && eq(ref0(&s), "MD-2027-00001") &&
+	      eq(q(A, "SELECT string_agg(outcome || '/' || matched_by, ',' ORDER BY idx) FROM defectd.records"
+		      " WHERE message_id = $1", num(s.message), NULL), "opened/new,applied/serial_no,applied/serial_no"),
+	      "three records of one mail: opened, then found by the serial number it gave (%s)",
+	      q(A, "SELECT string_agg(outcome || '/' || coalesce(matched_by, '-'), ',' ORDER BY idx) FROM defectd.records"
+		   " WHERE message_id = $1", num(s.message), NULL));
+	store_result_free(&s);
+	CHECK(eq(defect_col("MD-2027-00001", "repair_status"), "repaired") &&
+	      eq(defect_col("MD-2027-00001", "part_status"), "shipped") &&
+	      eq(defect_col("MD-2027-00001", "pending_at"), "2027-02-28") &&
+	      eq(defect_col("MD-2027-00001", "product_model"), "EVC-7K-B") &&
+	      eq(defect_col("MD-2027-00001", "tracking_no"), "777700001111"),
+	      "its tracks and current values are those of the last record");
+	const char *dm = keep(xstrdup(defect_col("MD-2027-00001", "id")));
+	CHECK(eq(q(A, "SELECT string_agg(value || ':' || current, ',' ORDER BY record_index) FROM defectd.field_values"
+		      " WHERE defect_id = $1 AND field = 'product_model'", dm, NULL), "EVC-7K:false,EVC-7K-B:true") &&
+	      eq(q(A, "SELECT string_agg(value || ':' || current, ',' ORDER BY record_index) FROM defectd.personal_data"
+		      " WHERE defect_id = $1 AND field = 'customer_name'", dm, NULL), "山田一郎:false,山田 一郎:true") &&
+	      eq(q(A, "SELECT count(DISTINCT field) = count(*) FILTER (WHERE current) FROM defectd.field_values"
+		      " WHERE defect_id = $1", dm, NULL), "t"),
+	      "history within one mail: the later record's value is current, one current value per field");
+
+	/* N: a receipt with the analysis, then a shipment notice in the same mail: the notice
+	 * sees the status the receipt left and is noted as late */
+	parse_result *n = pr_new("<n1@supplier.example>", "[MD-2027-00001] 受領・分析", "2027-03-05T09:00:00+09:00", NULL);
+	pr_add(n, KIND_PART_RECEIPT, "MD-2027-00001", "received_date", "2027-03-03", "analysis_result", "コネクタ焼損", NULL);
+	pr_add(n, KIND_SHIPMENT_NOTICE, "MD-2027-00001", "shipped_date", "2027-03-01", NULL);
+	rc = ingest(n, 51, &s);
+	CHECK(rc == STORE_OK && s.applied == 2 && s.refs.n == 1 &&
+	      eq(q(A, "SELECT note FROM defectd.part_events WHERE message_id = $1 AND record_index = 1", num(s.message), NULL),
+		 "late shipment notice: the part was already analyzed; status kept") &&
+	      eq(defect_col("MD-2027-00001", "part_status"), "analyzed") &&
+	      eq(defect_col("MD-2027-00001", "closed"), "true"),
+	      "a late notice after the receipt in the same mail is noted; analyzed and closed");
+	store_result_free(&s);
+
+	/* O: a statement failing in the middle of a pipeline: all rolled back, not the
+	 * message's fault, and the connection is fine afterwards */
+	q(A, "REVOKE INSERT ON defectd.part_events FROM defectd_daemon", NULL);
+	parse_result *o = pr_new("<o1@dealer.example>", "[MD-2027-00001] 返送", "2027-03-06T09:00:00+09:00", NULL);
+	pr_add(o, KIND_SHIPMENT_NOTICE, "MD-2027-00001", "tracking_no", "888800002222", "carrier", "SAGAWA", NULL);
+	char *raw = raw_of(o);
+	store_input in = { "inbox", "7/52", 52, raw, strlen(raw), o, V, NULL };
+	rc = store_ingest(D, &in, &s, &err);
+	CHECK(rc == STORE_TEMP && PQtransactionStatus(D) == PQTRANS_IDLE && PQpipelineStatus(D) == PQ_PIPELINE_OFF &&
+	      eq(q(A, "SELECT count(*) FROM defectd.messages WHERE message_id = '<o1@dealer.example>'", NULL), "0") &&
+	      eq(q(A, "SELECT count(*) FROM defectd.mailbox_items WHERE source_key = '7/52'", NULL), "0"),
+	      "a failure inside a pipeline rolls the message back (STORE_TEMP for a privilege): %s", err ? err : "");
+	store_result_free(&s);
+	xfree(&err);
+	free(raw);
+	q(A, "GRANT INSERT ON defectd.part_events TO defectd_daemon", NULL);
+	rc = ingest(o, 52, &s);
+	CHECK(rc == STORE_OK && s.applied == 1 && !s.duplicate &&
+	      eq(defect_col("MD-2027-00001", "tracking_no"), "888800002222") &&
+	      eq(q(A, "SELECT state FROM defectd.mailbox_items WHERE source_key = '7/52'", NULL), "done"),
+	      "the same connection stores it once the grant is back");
+	store_result_free(&s);
+
+	/* P: a mailbox that has no row yet */
+	parse_result *p = pr_new("<p2@dealer.example>", "不具合報告", "2027-03-07T09:00:00+09:00", NULL);
+	pr_add(p, KIND_DEFECT_REPORT, NULL, "serial_no", "SN-P2", NULL);
+	raw = raw_of(p);
+	in = (store_input){ "fresh-box", "9/3", 3, raw, strlen(raw), p, V, NULL };
+	rc = store_ingest(D, &in, &s, &err);
+	CHECK(rc == STORE_OK && s.opened == 1 &&
+	      eq(q(A, "SELECT b.name || ' ' || b.last_uid || ' ' || i.state FROM defectd.messages m"
+		      " JOIN defectd.mailboxes b ON b.id = m.mailbox_id"
+		      " JOIN defectd.mailbox_items i ON i.mailbox_id = b.id AND i.message_id = m.id WHERE m.id = $1",
+		   num(s.message), NULL), "fresh-box 3 done"),
+	      "a message from a mailbox without a row yet: the row is made, item done %s", err ? err : "");
+	if (rc == STORE_OK)
+		store_result_free(&s);
+	xfree(&err);
+	free(raw);
+
+	/* Q: statements are prepared again as they are used more (64, 256, … executions) */
+	int attempts = 0, bad = 0;
+	bool done = true;
+	for (int k = 0; k < 300; k++)
+		if (store_item_attempt(D, "replan", "1/1", 1, &attempts, &done, &err) != STORE_OK) {
+			bad++;
+			xfree(&err);
+		}
+	CHECK(bad == 0 && attempts == 300 && !done, "300 attempts through two re-plans (%d failed, %d counted)", bad,
+	      attempts);
+
+	pr_free(m);
+	pr_free(n);
+	pr_free(o);
+	pr_free(p);
+}
+
 static PGconn *connect_or_die(const char *conninfo)
 {
 	char *err = NULL;
@@ -807,6 +915,7 @@ int main(int argc, char **argv)
 	test_lock();
 	test_end_to_end();
 	test_errors();
+	test_batching();
 
 	PQfinish(D);
 	PQfinish(A);
