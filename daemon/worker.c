@@ -58,17 +58,43 @@ struct worker {
 
 /* ---- the child ----------------------------------------------------------------- */
 
-static int read_full(int fd, void *buf, size_t n)
+/* Buffered input of the child: requests arrive back to back, so one read() usually
+ * brings several of them (a read per frame part would cost more than a parse). */
+typedef struct inbuf {
+	int fd;
+	char buf[65536];
+	size_t pos, len;
+} inbuf;
+
+static int read_full(inbuf *in, void *dst, size_t n)
 {
-	char *p = buf;
+	char *p = dst;
 	while (n) {
-		ssize_t r = read(fd, p, n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		p += r;
-		n -= (size_t)r;
+		if (in->pos == in->len) {
+			/* large messages go straight to their buffer */
+			if (n >= sizeof in->buf) {
+				ssize_t r = read(in->fd, p, n);
+				if (r < 0 && errno == EINTR)
+					continue;
+				if (r <= 0)
+					return -1;
+				p += r;
+				n -= (size_t)r;
+				continue;
+			}
+			ssize_t r = read(in->fd, in->buf, sizeof in->buf);
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0)
+				return -1;
+			in->pos = 0;
+			in->len = (size_t)r;
+		}
+		size_t k = in->len - in->pos < n ? in->len - in->pos : n;
+		memcpy(p, in->buf + in->pos, k);
+		in->pos += k;
+		p += k;
+		n -= k;
 	}
 	return 0;
 }
@@ -130,8 +156,10 @@ static char *default_parse(const char *bytes, size_t len, const worker_opts *o)
 	return json;
 }
 
-static void child_main(const worker_opts *o, int in, int out)
+static void child_main(const worker_opts *o, int infd, int out)
 {
+	static inbuf in;
+	in.fd = infd;
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGINT, SIG_IGN);
@@ -149,11 +177,11 @@ static void child_main(const worker_opts *o, int in, int out)
 	unsigned long nparsed = 0;
 	for (;;) {
 		unsigned char hdr[4];
-		if (read_full(in, hdr, 4) < 0)
+		if (read_full(&in, hdr, 4) < 0)
 			break;
 		uint32_t len = get_le32(hdr);
 		char *buf = xmalloc(len + 1);
-		if (read_full(in, buf, len) < 0) {
+		if (read_full(&in, buf, len) < 0) {
 			free(buf);
 			break;
 		}
