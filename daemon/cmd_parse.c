@@ -73,14 +73,9 @@ int cmd_parse(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	strlist errs = STRLIST_INIT;
-	config *conf = config_load(conf_path, &errs);
-	if (!conf) {
-		for (size_t i = 0; i < errs.n; i++)
-			fprintf(stderr, "defectd: %s\n", errs.v[i]);
-		sl_free(&errs);
+	config *conf = config_load_or_report(conf_path, "defectd");
+	if (!conf)
 		return 2;
-	}
 	static char outbuf[1 << 16];
 	setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
 

@@ -324,6 +324,16 @@ config *config_load(const char *path, strlist *errs)
 	return c;
 }
 
+config *config_load_or_report(const char *path, const char *prog)
+{
+	strlist errs = STRLIST_INIT;
+	config *c = config_load(path, &errs);
+	for (size_t i = 0; i < errs.n; i++)
+		fprintf(stderr, "%s%s%s\n", prog ? prog : "", prog ? ": " : "", errs.v[i]);
+	sl_free(&errs);
+	return c;
+}
+
 static void free_strings(void *base, const opt *opts, size_t n)
 {
 	for (size_t i = 0; i < n; i++)

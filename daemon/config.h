@@ -54,6 +54,9 @@ typedef struct config {
  * `errors` ("file:line: message"). */
 config *config_load(const char *path, strlist *errors);
 void config_free(config *c);
+/* config_load, with every problem printed to stderr as "prog: problem" (prog may be NULL) */
+config *config_load_or_report(const char *path, const char *prog);
+
 /* print every option with its default (for --help and the example file check) */
 void config_print_defaults(void);
 

@@ -267,29 +267,11 @@ int ctl_main(const char *config_path, int argc, char **argv)
 		ctl_usage();
 		return 2;
 	}
-	strlist errs = STRLIST_INIT;
-	config *conf = config_load(config_path, &errs);
-	if (!conf) {
-		for (size_t i = 0; i < errs.n; i++)
-			fprintf(stderr, "defectctl: %s\n", errs.v[i]);
-		sl_free(&errs);
+	config *conf = config_load_or_report(config_path, "defectctl");
+	if (!conf)
 		return 2;
-	}
-	char *err = NULL, *password = NULL;
-	if (conf->db_password_file || conf->db_password_env) {
-		password = config_secret(conf->db_password_file, conf->db_password_env, &err);
-		if (!password) {
-			fprintf(stderr, "defectctl: database password: %s\n", err);
-			free(err);
-			config_free(conf);
-			return 2;
-		}
-	}
-	PGconn *c = db_connect(conf->db_conninfo, password, &err);
-	if (password) {
-		explicit_bzero(password, strlen(password));
-		free(password);
-	}
+	char *err = NULL;
+	PGconn *c = db_connect_config(conf, NULL, &err);
 	if (!c) {
 		fprintf(stderr, "defectctl: %s\n", err);
 		free(err);

@@ -10,6 +10,7 @@
 #include <libpq-events.h>
 
 #include <dirent.h>
+#include <unistd.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -150,12 +151,16 @@ PGconn *db_connect(const char *conninfo, const char *password, char **err)
 {
 	/* dbname first (expanded as a connection string), then what we insist on */
 	const char *keys[5], *vals[5];
+	char appname[40];
 	int n = 0;
+	/* the pid in the name lets an operator see which daemon holds a mailbox lock
+	 * (pg_locks joined with pg_stat_activity) */
+	snprintf(appname, sizeof appname, "defectd[%ld]", (long)getpid());
 	keys[n] = "dbname", vals[n++] = conninfo ? conninfo : "";
 	if (password)
 		keys[n] = "password", vals[n++] = password;
 	keys[n] = "client_encoding", vals[n++] = "UTF8";
-	keys[n] = "fallback_application_name", vals[n++] = "defectd";
+	keys[n] = "fallback_application_name", vals[n++] = appname;
 	keys[n] = NULL, vals[n] = NULL;
 
 	PGconn *c = PQconnectdbParams(keys, vals, 1);
@@ -738,4 +743,25 @@ out:
 		free(m[i].name);
 	free(m);
 	return rc;
+}
+
+PGconn *db_connect_config(const config *c, const char *conninfo, char **err)
+{
+	char *password = NULL;
+	*err = NULL;
+	if (c->db_password_file || c->db_password_env) {
+		char *why = NULL;
+		password = config_secret(c->db_password_file, c->db_password_env, &why);
+		if (!password) {
+			*err = xasprintf("database password: %s", why);
+			free(why);
+			return NULL;
+		}
+	}
+	PGconn *db = db_connect(conninfo ? conninfo : c->db_conninfo, password, err);
+	if (password) {
+		explicit_bzero(password, strlen(password));
+		free(password);
+	}
+	return db;
 }

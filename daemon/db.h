@@ -11,6 +11,7 @@
 #ifndef DEFECTD_DB_H
 #define DEFECTD_DB_H
 
+#include "config.h"
 #include "util.h"
 
 #include <libpq-fe.h>
@@ -35,6 +36,9 @@ PGconn *db_connect(const char *conninfo, const char *password, char **err) WUR;
  * files applied before a failure stay applied.  Needs a role that may create roles and
  * change ownership (a superuser, or the database owner with CREATEROLE in defectd_owner).
  */
+/* db_connect with the configured password (file or environment), wiped afterwards.
+ * `conninfo` NULL = database.conninfo of the configuration. */
+PGconn *db_connect_config(const config *c, const char *conninfo, char **err) WUR;
 int db_migrate(PGconn *c, const char *sql_dir, strlist *applied, char **err) WUR;
 
 /* Run SQL without parameters (constant text only).  0 or -1 with *err. */

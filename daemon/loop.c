@@ -122,22 +122,8 @@ static bool db_ensure(daemon_state *d)
 		db_drop(d);
 	if (now() < d->db_next_try)
 		return false;
-	char *err = NULL, *password = NULL;
-	if (d->conf->db_password_file || d->conf->db_password_env) {
-		password = config_secret(d->conf->db_password_file, d->conf->db_password_env, &err);
-		if (!password) {
-			log_error("database password: %s", err);
-			free(err);
-			d->db_backoff = next_backoff(d->db_backoff, d->conf->backoff_max);
-			d->db_next_try = now() + d->db_backoff;
-			return false;
-		}
-	}
-	d->db = db_connect(d->conf->db_conninfo, password, &err);
-	if (password) {
-		explicit_bzero(password, strlen(password));
-		free(password);
-	}
+	char *err = NULL;
+	d->db = db_connect_config(d->conf, NULL, &err);
 	if (!d->db) {
 		d->db_backoff = next_backoff(d->db_backoff, d->conf->backoff_max);
 		d->db_next_try = now() + d->db_backoff;
@@ -566,14 +552,9 @@ int loop_run(const loop_opts *o)
 		log_error("refusing to run as root: run defectd as its own user (systemd: User=defectd)");
 		return 2;
 	}
-	strlist errs = STRLIST_INIT;
-	config *c = config_load(o->config_path, &errs);
-	if (!c) {
-		for (size_t i = 0; i < errs.n; i++)
-			log_error("%s", errs.v[i]);
-		sl_free(&errs);
+	config *c = config_load_or_report(o->config_path, "defectd");
+	if (!c)
 		return 2;
-	}
 	if (!c->nmailboxes) {
 		log_error("%s: no mailboxes configured", o->config_path);
 		config_free(c);
@@ -636,6 +617,5 @@ int loop_run(const loop_opts *o)
 	worker_free(d.w);
 	db_drop(&d);
 	config_free(d.conf);
-	sl_free(&errs);
 	return status;
 }

@@ -92,14 +92,9 @@ static const char *take_value(int *argc, char **argv, const char *flag)
 
 static int check_config(const char *path)
 {
-	strlist errs = STRLIST_INIT;
-	config *c = config_load(path, &errs);
-	if (!c) {
-		for (size_t i = 0; i < errs.n; i++)
-			fprintf(stderr, "%s\n", errs.v[i]);
-		sl_free(&errs);
+	config *c = config_load_or_report(path, NULL);
+	if (!c)
 		return 1;
-	}
 	config_free(c);
 	printf("configuration OK\n");
 	return 0;
@@ -117,38 +112,23 @@ static const char *sql_dir(const char *given)
 
 static int cmd_migrate(const char *path, const char *dir)
 {
-	strlist errs = STRLIST_INIT, applied = STRLIST_INIT;
-	config *c = config_load(path, &errs);
+	strlist applied = STRLIST_INIT;
+	config *c = config_load_or_report(path, "defectd migrate");
 	int rc = 1;
-	char *err = NULL, *password = NULL;
-	if (!c) {
-		for (size_t i = 0; i < errs.n; i++)
-			fprintf(stderr, "%s\n", errs.v[i]);
-		sl_free(&errs);
+	char *err = NULL;
+	if (!c)
 		return 2;
-	}
-	if (c->db_password_file || c->db_password_env) {
-		password = config_secret(c->db_password_file, c->db_password_env, &err);
-		if (!password)
-			goto out;
-	}
-	PGconn *db = db_connect(c->db_migrate_conninfo ? c->db_migrate_conninfo : c->db_conninfo, password, &err);
-	if (!db)
-		goto out;
-	if (db_migrate(db, sql_dir(dir), &applied, &err) == 0) {
+	PGconn *db = db_connect_config(c, c->db_migrate_conninfo, &err);
+	if (db && db_migrate(db, sql_dir(dir), &applied, &err) == 0) {
 		for (size_t i = 0; i < applied.n; i++)
 			printf("applied %s\n", applied.v[i]);
 		printf("schema up to date (%zu file%s applied now)\n", applied.n, applied.n == 1 ? "" : "s");
 		rc = 0;
 	}
-	PQfinish(db);
-out:
+	if (db)
+		PQfinish(db);
 	if (rc)
 		fprintf(stderr, "defectd migrate: %s\n", err ? err : "failed");
-	if (password) {
-		explicit_bzero(password, strlen(password));
-		free(password);
-	}
 	free(err);
 	sl_free(&applied);
 	config_free(c);

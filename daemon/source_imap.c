@@ -72,6 +72,7 @@ typedef struct slot {
 } slot;
 
 #define PREFETCH_SLOTS 4
+#define PREFETCH_WAIT_MS 5000	/* then the message is fetched the ordinary way */
 
 typedef struct imap {
 	CURL *h;		/* NULL while disconnected */
@@ -876,6 +877,14 @@ static void imap_prefetch(void *impl, const source_item *items, size_t n, uint64
 		prefetch_stop(m);
 	if (!m->multi && !(m->multi = curl_multi_init()))
 		return;
+	/* slots still holding messages of an earlier batch that were never asked for */
+	for (size_t k = 0; k < PREFETCH_SLOTS; k++) {
+		bool wanted = false;
+		for (size_t i = 0; i < n && m->slots[k].uid; i++)
+			wanted |= item_uid(&items[i]) == m->slots[k].uid;
+		if (m->slots[k].uid && !wanted)
+			slot_reset(m, &m->slots[k]);
+	}
 	xfree(&m->ahead);
 	m->ahead = xcalloc(n ? n : 1, sizeof *m->ahead);
 	m->nahead = m->next_ahead = 0;
@@ -905,9 +914,11 @@ static source_rc prefetched(imap *m, uint64_t uid, uint64_t uidvalidity, const c
 		slot *sl = &m->slots[i];
 		if (sl->uid != uid)
 			continue;
-		while (!sl->done) {
+		/* a slot that does not finish soon is given up: the ordinary fetch has
+		 * the full timeouts and tells what went wrong */
+		for (int waited = 0; !sl->done && waited < PREFETCH_WAIT_MS; waited += 100) {
 			int nfds;
-			if (curl_multi_poll(m->multi, NULL, 0, 1000, &nfds) != CURLM_OK)
+			if (curl_multi_poll(m->multi, NULL, 0, 100, &nfds) != CURLM_OK)
 				break;
 			prefetch_pump(m);
 		}

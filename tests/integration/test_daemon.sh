@@ -194,11 +194,15 @@ if wait_stored two 600 90; then ok "two daemons: the mailbox is ingested"; else 
 expect_eq "two daemons: never both ingest (one attempt per message)" "$(q "SELECT count(*) FROM defectd.mailbox_items i JOIN defectd.mailboxes m ON m.id = i.mailbox_id WHERE m.name = 'two' AND i.attempts <> 1")" "0"
 standby=$(grep -l "standing by" "$T/two.a.log" "$T/two.b.log" | wc -l)
 expect_eq "two daemons: exactly one stands by" "$standby" "1"
-if grep -q "standing by" "$T/two.a.log"; then active=$B; standby_log=$T/two.a.log; else active=$A; standby_log=$T/two.b.log; fi
+# the active daemon is the one whose session holds the mailbox lock
+holder=$(q "SELECT substring(a.application_name from 'defectd\\[([0-9]+)\\]') FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.objid::int = hashtext('defectd.mailbox:two') AND l.granted")
+if [ "$holder" = "$A" ]; then active=$A; standby_log=$T/two.b.log; else active=$B; standby_log=$T/two.a.log; fi
+expect_eq "the lock holder is one of the two daemons" "$([ "$holder" = "$A" ] || [ "$holder" = "$B" ] && echo yes)" "yes"
 kill -9 "$active"
 "$ENV/dovecot.sh" fill "$T/imap" two tests/corpus/cases/3*.eml >/dev/null
 n3=$(ls tests/corpus/cases/3*.eml | wc -l)
-if wait_stored two $((600 + n3)) 60; then ok "standby takes over when the active daemon dies"; else bad "standby takes over" "$(tail -5 "$standby_log")"; fi
+if wait_stored two $((600 + n3)) 60; then ok "standby takes over when the active daemon dies"; else
+	bad "standby takes over" "stored $(stored two) of $((600 + n3)); a: $(tail -4 "$T/two.a.log"); b: $(tail -4 "$T/two.b.log")"; fi
 grep -q "taking over" "$standby_log" && ok "takeover logged" || bad "takeover logged" "$(tail -5 "$standby_log")"
 
 # ---- TLS --------------------------------------------------------------------------------------

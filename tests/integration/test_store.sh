@@ -27,7 +27,7 @@ if [ "${SAN:-0}" = 1 ]; then
 fi
 # shellcheck disable=SC2046  # pkg-config output is meant to split
 "$CC" "${FLAGS[@]}" -iquote parsers -iquote daemon -iquote build/gen -o "$T/test_store" \
-	tests/integration/test_store.c daemon/db.c daemon/store.c daemon/track.c daemon/log.c parsers/*.c \
+	tests/integration/test_store.c daemon/db.c daemon/store.c daemon/track.c daemon/log.c daemon/config.c daemon/fileio.c parsers/*.c \
 	build/gen/vocab_default.c \
 	$(pkg-config --cflags --libs libpq libetpan libutf8proc yaml-0.1 jansson libxml-2.0 libzip) \
 	-lcsv -lm
