@@ -49,6 +49,20 @@ for _ in range(3):
 secs, rss, cpu, code = best
 print(f"parse: {len(files) / secs:,.0f} messages/s, {size / 1e6 / secs:.1f} MB/s wall "
       f"({secs:.2f} s for {len(files)}; {cpu:.2f} s CPU in all processes; exit {code})")
+def core_rate(subset):
+    """files per CPU second of the parser process alone (`defectd parse --stats`)"""
+    p = subprocess.run([BIN, "parse", "--stats"] + subset, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    line = [l for l in p.stderr.splitlines() if l.startswith("parse stats:")][-1]
+    return float(line.split("(")[1].split()[0])
+
+
+plain = []
+for f in files:
+    head = open(f, "rb").read(4096).lower()
+    if b"multipart" not in head and b"text/html" not in head:
+        plain.append(f)
+print(f"parser process, one core: {max(core_rate(files) for _ in range(3)):,.0f} messages per CPU second (whole mix); "
+      f"{max(core_rate(plain) for _ in range(3)):,.0f} for the {len(plain)} plain-text reports")
 small = measure(files[: max(1, len(files) // 10)])
 print(f"peak RSS: {rss / 1024:.1f} MiB for {len(files)} files, {small[1] / 1024:.1f} MiB for {len(files) // 10} files")
 if os.path.exists("tests/bench/ingest.sh") and not os.environ.get("BENCH_PARSE_ONLY"):
