@@ -477,6 +477,37 @@ static source_rc command(imap *m, const char *url, const char *cmd, const char *
 
 /* ---- commands ------------------------------------------------------------- */
 
+/*
+ * The next "NAME number" pair of a parenthesised attribute list such as
+ * "(UIDVALIDITY 3 UIDNEXT 9)" or "(UID 12 RFC822.SIZE 3456)".  *p starts at the '('
+ * or after the previous pair; false at the end or at a value that is not a number.
+ */
+static bool next_attr(const char **p, const char **name, size_t *nlen, uint64_t *v)
+{
+	const char *q = *p;
+	char *end;
+	if (!q || !*q || *q == ')')
+		return false;
+	q++;
+	while (*q == ' ')
+		q++;
+	*name = q;
+	while (*q && *q != ' ' && *q != ')')
+		q++;
+	*nlen = (size_t)(q - *name);
+	while (*q == ' ')
+		q++;
+	if (!parse_u64(q, &end, v))
+		return false;
+	*p = end;
+	return true;
+}
+
+static bool attr_is(const char *name, size_t nlen, const char *want)
+{
+	return nlen == strlen(want) && !strncasecmp(name, want, nlen);
+}
+
 static source_rc status(imap *m, uint64_t *uidvalidity, uint64_t *uidnext, uint64_t *messages, bool *have_messages,
 			char **err)
 {
@@ -501,28 +532,16 @@ static source_rc status(imap *m, uint64_t *uidvalidity, uint64_t *uidnext, uint6
 		if (!ascii_casecmp_prefix(l, "* STATUS "))
 			continue;
 		/* the attribute list is the last parenthesis: a quoted name may hold one too */
-		const char *p = strrchr(l, '(');
-		while (p && *p && *p != ')') {
-			p++;
-			while (*p == ' ')
-				p++;
-			const char *name = p;
-			while (*p && *p != ' ' && *p != ')')
-				p++;
-			size_t nlen = (size_t)(p - name);
-			while (*p == ' ')
-				p++;
-			uint64_t v;
-			char *end;
-			if (!parse_u64(p, &end, &v))
-				break;
-			p = end;
-			if (nlen == 11 && !strncasecmp(name, "UIDVALIDITY", 11)) {
+		const char *p = strrchr(l, '('), *name;
+		size_t nlen;
+		uint64_t v;
+		while (next_attr(&p, &name, &nlen, &v)) {
+			if (attr_is(name, nlen, "UIDVALIDITY")) {
 				*uidvalidity = v;
 				have_uv = true;
-			} else if (nlen == 7 && !strncasecmp(name, "UIDNEXT", 7)) {
+			} else if (attr_is(name, nlen, "UIDNEXT")) {
 				*uidnext = v;
-			} else if (nlen == 8 && !strncasecmp(name, "MESSAGES", 8)) {
+			} else if (attr_is(name, nlen, "MESSAGES")) {
 				*messages = v;
 				*have_messages = true;
 			}
@@ -595,29 +614,17 @@ static int item_uid_cmp(const void *key, const void *elem)
 /* "* 5 FETCH (UID 12 RFC822.SIZE 3456)": set the size of that item when it is one of ours */
 static void size_from_line(const char *l, source_item *items, size_t n)
 {
-	const char *p = strchr(l, '(');
+	const char *p = strchr(l, '('), *name;
 	uint64_t uid = 0, size = 0, v;
+	size_t nlen;
 	bool have_size = false;
-	char *end;
 
 	if (!p || !strstr(l, " FETCH "))
-		goto out;
-	while (*p && *p != ')') {
-		p++;
-		while (*p == ' ')
-			p++;
-		const char *name = p;
-		while (*p && *p != ' ' && *p != ')')
-			p++;
-		size_t nlen = (size_t)(p - name);
-		while (*p == ' ')
-			p++;
-		if (!parse_u64(p, &end, &v))
-			break;
-		p = end;
-		if (nlen == 3 && !strncasecmp(name, "UID", 3)) {
+		return;
+	while (next_attr(&p, &name, &nlen, &v)) {
+		if (attr_is(name, nlen, "UID")) {
 			uid = v;
-		} else if (nlen == 11 && !strncasecmp(name, "RFC822.SIZE", 11)) {
+		} else if (attr_is(name, nlen, "RFC822.SIZE")) {
 			size = v;
 			have_size = true;
 		}
@@ -625,8 +632,6 @@ static void size_from_line(const char *l, source_item *items, size_t n)
 	source_item *it = bsearch(&uid, items, n, sizeof *items, item_uid_cmp);
 	if (it && have_size && size <= SIZE_MAX)
 		it->size = (size_t)size;
-out:
-	return;
 }
 
 /*
