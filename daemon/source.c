@@ -239,3 +239,19 @@ void source_items_sort_by_key(source_item *items, size_t *n)
 	}
 	*n = out;
 }
+
+char *source_local_path(const char *url, const char *scheme, const char *example, char **err)
+{
+	const char *p = url + strlen(scheme) + 1;	/* after "scheme:" */
+	if (!strncmp(p, "//", 2))
+		p += 2;					/* scheme:///abs/path */
+	if (!*p) {
+		*err = xasprintf("%s: url needs a path (%s)", scheme, example);
+		return NULL;
+	}
+	char *path = xstrdup(p);
+	size_t n = strlen(path);
+	while (n > 1 && path[n - 1] == '/')
+		path[--n] = '\0';
+	return path;
+}

@@ -66,4 +66,8 @@ void source_keyset_free(source_keyset *ks);
 /* sort items by key (strcmp) and drop duplicate keys (keeps one); updates *n */
 void source_items_sort_by_key(source_item *items, size_t *n);
 
+/* The path of a local source URL "SCHEME:/path" or "SCHEME:///path" (caller frees,
+ * trailing slashes dropped), or NULL with *err naming `example`. */
+char *source_local_path(const char *url, const char *scheme, const char *example, char **err);
+
 #endif

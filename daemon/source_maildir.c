@@ -299,19 +299,13 @@ const source_ops source_maildir_ops = {
 
 void *source_maildir_open(const mailbox_conf *mb, char **name, char **err)
 {
-	const char *p = mb->url + 8;	/* after "maildir:" */
 	maildir *md = NULL;
+	char *path = source_local_path(mb->url, "maildir", "maildir:/path/to/Maildir", err);
 
-	if (!strncmp(p, "//", 2))
-		p += 2;		/* maildir:///abs/path */
-	if (!*p) {
-		*err = xstrdup("maildir: url needs a path (maildir:/path/to/Maildir)");
+	if (!path)
 		goto out;
-	}
 	md = xcalloc(1, sizeof *md);
-	md->path = xstrdup(p);
-	while (strlen(md->path) > 1 && md->path[strlen(md->path) - 1] == '/')
-		md->path[strlen(md->path) - 1] = '\0';
+	md->path = path;
 	*name = xasprintf("maildir:%s", md->path);
 out:
 	return md;

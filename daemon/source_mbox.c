@@ -373,17 +373,13 @@ const source_ops source_mbox_ops = {
 
 void *source_mbox_open(const mailbox_conf *mbc, char **name, char **err)
 {
-	const char *p = mbc->url + 5;	/* after "mbox:" */
 	mbox *mb = NULL;
+	char *path = source_local_path(mbc->url, "mbox", "mbox:/path/to/file", err);
 
-	if (!strncmp(p, "//", 2))
-		p += 2;		/* mbox:///abs/path */
-	if (!*p) {
-		*err = xstrdup("mbox: url needs a path (mbox:/path/to/file)");
+	if (!path)
 		goto out;
-	}
 	mb = xcalloc(1, sizeof *mb);
-	mb->path = xstrdup(p);
+	mb->path = path;
 	*name = xasprintf("mbox:%s", mb->path);
 out:
 	return mb;
