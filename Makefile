@@ -15,6 +15,7 @@ DESTDIR  ?=
 CC       ?= cc
 WERROR   ?= -Werror
 FUZZ_SECONDS ?= 60
+.DEFAULT_GOAL := all
 
 # pkg-config module -> Debian package providing it
 PKG_MAP := libetpan:libetpan-dev libutf8proc:libutf8proc-dev yaml-0.1:libyaml-dev \

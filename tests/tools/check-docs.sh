@@ -21,5 +21,7 @@ out=$("$bin" -n -c config/defectd.yaml.example 2>&1)
 for c in "defectd parse" "defectd run" "defectd -n" "defectd migrate" "defectctl" "make run" "make check"; do
 	grep -q "$c" README.md && ok "README shows $c" || bad "README lacks $c"
 done
+# plain `make` builds the binaries and nothing else (the header of the Makefile says so)
+[ "$(make -s -n -p 2>/dev/null | sed -n 's/^\.DEFAULT_GOAL := //p')" = all ] && ok "plain make builds all" || bad "plain make does not build all"
 echo "docs: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
