@@ -726,7 +726,7 @@ int store_ingest(PGconn *c, const store_input *in, store_result *out, char **err
 		out->quarantined = true;
 		queue_quarantine_row(&b, message, mailbox, in->source_key, "unparsable", in->r->error);
 	} else {
-		tm = (track_msg){ .c = c, .tc = in->tc, .message = message, .mailbox = mailbox,
+		tm = (track_msg){ .c = c, .q = &b, .tc = in->tc, .message = message, .mailbox = mailbox,
 				  .source_key = mailbox ? in->source_key : NULL };
 		thread = thread_of(in->r, &tm.nthread);
 		tm.thread = thread;
@@ -879,7 +879,7 @@ int store_reparse(PGconn *c, int64_t message, const parse_result *pr, const voca
 	db_batch_add(&b, SQL_MESSAGE_UPDATE, 11, pu, NULL);
 	if (db_batch_run(c, &b, err) < 0)
 		goto out;
-	tm = (track_msg){ .c = c, .tc = tc, .message = message, .mailbox = mailbox,
+	tm = (track_msg){ .c = c, .q = &b, .tc = tc, .message = message, .mailbox = mailbox,
 			  .source_key = db_value(r, 0, 1), .reuse = reuse, .nreuse = nreuse,
 			  .assigned = assigned, .nassigned = pr->nrecords };
 	if (pr->error) {
@@ -892,7 +892,10 @@ int store_reparse(PGconn *c, int64_t message, const parse_result *pr, const voca
 		if (apply_records(&tm, pr, v, err) < 0)
 			goto out;
 	}
-	/* defects it opened and no longer uses: gone when nothing else refers to them */
+	/* defects it opened and no longer uses: gone when nothing else refers to them (once
+	 * what the records queued is written) */
+	if (tm.reused < nreuse && db_batch_run(c, &b, err) < 0)
+		goto out;
 	for (size_t i = tm.reused; i < nreuse; i++) {
 		char dd[24];
 		const char *p[1] = { db_int_param(dd, reuse[i]) };
@@ -1028,7 +1031,7 @@ int store_assign(PGconn *c, int64_t quarantine_id, const char *ref, const track_
 		   " AND record_index = $2 AND defect_id IS NULL)"
 		   " DELETE FROM defectd.records WHERE message_id = $1 AND idx = $2", 2, pr, err) < 0)
 		goto out;
-	tm = (track_msg){ .c = c, .tc = tc, .message = message, .mailbox = db_int(qr, 0, 4),
+	tm = (track_msg){ .c = c, .q = &b, .tc = tc, .message = message, .mailbox = db_int(qr, 0, 4),
 			  .source_key = db_value(qr, 0, 5) };
 	const char *pres[3] = { q, ref, db_int_param(dd, defect) };
 	if (track_apply(&tm, &s.tr, defect, err) < 0)

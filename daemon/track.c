@@ -301,6 +301,14 @@ static void queue_values(db_batch *b, track_msg *m, bool personal, int64_t defec
 	free(last);
 }
 
+/* the queued statements, then `sql`, in one round trip; its result in *r */
+static int query_after_queue(track_msg *m, const char *sql, int n, const char *const *p, PGresult **r,
+			     char **err)
+{
+	db_batch_add(m->q, sql, n, p, r);
+	return db_batch_run(m->c, m->q, err);
+}
+
 int track_touch(track_msg *m, int64_t defect, const char *ref, char **err)
 {
 	int rc = -1;
@@ -313,7 +321,7 @@ int track_touch(track_msg *m, int64_t defect, const char *ref, char **err)
 	if (!ref) {
 		char d[24];
 		const char *p[1] = { db_int_param(d, defect) };
-		if (!(r = db_query(m->c, SQL_REF_OF, 1, p, err)))
+		if (query_after_queue(m, SQL_REF_OF, 1, p, &r, err) < 0)
 			goto out;
 		ref = db_value(r, 0, 0);
 		if (!ref) {
@@ -440,24 +448,24 @@ static int correlate(track_msg *m, const track_rec *rec, bool rest, match *mt, c
 {
 	int rc = -1;
 	PGresult *by_ref = NULL, *by_thread = NULL, *by_serial = NULL, *by_report = NULL;
-	db_batch b = DB_BATCH_INIT;
+	db_batch *b = m->q;
 	const char *serial = rest ? kv_get(rec->fields, rec->nfields, "serial_no") : NULL;
 	const char *report_no = rest ? kv_get(rec->fields, rec->nfields, "report_no") : NULL;
 	if (serial || report_no)
-		track_queue_flush(m, &b);
+		track_queue_flush(m, b);
 	if (rec->defect_ref)
-		db_batch_add(&b, SQL_BY_REF, 1, (const char *const[]){ rec->defect_ref }, &by_ref);
+		db_batch_add(b, SQL_BY_REF, 1, (const char *const[]){ rec->defect_ref }, &by_ref);
 	if (rest && m->nthread) {
 		char *thread = db_text_array(m->thread, m->nthread), msg[24];
 		const char *p[2] = { thread, db_int_param(msg, m->message) };
-		db_batch_add(&b, SQL_BY_THREAD, 2, p, &by_thread);
+		db_batch_add(b, SQL_BY_THREAD, 2, p, &by_thread);
 		free(thread);
 	}
 	if (serial)
-		db_batch_add(&b, SQL_BY_SERIAL, 1, (const char *const[]){ serial }, &by_serial);
+		db_batch_add(b, SQL_BY_SERIAL, 1, (const char *const[]){ serial }, &by_serial);
 	if (report_no)
-		db_batch_add(&b, SQL_BY_REPORT_NO, 1, (const char *const[]){ report_no }, &by_report);
-	if (db_batch_run(m->c, &b, err) < 0)
+		db_batch_add(b, SQL_BY_REPORT_NO, 1, (const char *const[]){ report_no }, &by_report);
+	if (db_batch_run(m->c, b, err) < 0)
 		goto out;
 
 	if (rec->defect_ref) {
@@ -484,7 +492,6 @@ out:
 	PQclear(by_thread);
 	PQclear(by_serial);
 	PQclear(by_report);
-	db_batch_free(&b);
 	return rc;
 }
 
@@ -493,8 +500,8 @@ static int ref_of(track_msg *m, int64_t id, char **ref, char **err)
 {
 	char d[24];
 	const char *p[1] = { db_int_param(d, id) };
-	PGresult *r = db_query(m->c, SQL_REF_OF, 1, p, err);
-	if (!r)
+	PGresult *r = NULL;
+	if (query_after_queue(m, SQL_REF_OF, 1, p, &r, err) < 0)
 		return -1;
 	*ref = PQntuples(r) == 1 ? xstrdup(db_value(r, 0, 0)) : NULL;
 	PQclear(r);
@@ -519,7 +526,7 @@ static int open_defect(track_msg *m, const track_rec *rec, match *mt, char **err
 	} else {
 		const char *p[2] = { kv_get(rec->fields, rec->nfields, "report_date"),
 				     db_int_param(msg, m->message) };
-		if (!(r = db_query(m->c, SQL_OPEN, 2, p, err)))
+		if (query_after_queue(m, SQL_OPEN, 2, p, &r, err) < 0)
 			goto out;
 		if (PQntuples(r) != 1) {
 			*err = xasprintf("message %s not found: cannot open a defect", msg);
@@ -617,7 +624,7 @@ int track_apply(track_msg *m, const track_rec *rec, int64_t forced_defect, char 
 	int rc = -1;
 	match mt = { 0, NULL, NULL, STRBUF_INIT, false };
 	const char *outcome = "applied";
-	db_batch b = DB_BATCH_INIT;
+	db_batch *b = m->q;
 
 	if (forced_defect) {
 		if (ref_of(m, forced_defect, &mt.ref, err) < 0)
@@ -656,12 +663,10 @@ int track_apply(track_msg *m, const track_rec *rec, int64_t forced_defect, char 
 
 	if (!mt.defect) {
 		/* keep the personal fields for the hand assignment, with no defect yet */
-		if (queue_record_row(&b, m, rec, &mt, outcome, err) < 0)
+		if (queue_record_row(b, m, rec, &mt, outcome, err) < 0)
 			goto out;
-		queue_values(&b, m, true, 0, false, rec->personal, rec->npersonal, rec->index);
-		queue_uncorrelated(&b, m, rec, &mt);
-		if (db_batch_run(m->c, &b, err) < 0)
-			goto out;
+		queue_values(b, m, true, 0, false, rec->personal, rec->npersonal, rec->index);
+		queue_uncorrelated(b, m, rec, &mt);
 		m->uncorrelated++;
 		rc = 0;
 		goto out;
@@ -669,24 +674,24 @@ int track_apply(track_msg *m, const track_rec *rec, int64_t forced_defect, char 
 	if (!mt.fresh) {
 		char d[24];
 		const char *p[1] = { db_int_param(d, mt.defect) };
-		db_batch_add(&b, SQL_LOCK, 1, p, NULL);
+		db_batch_add(b, SQL_LOCK, 1, p, NULL);
 	}
 	bool ship, recv;
 	event_kinds(rec, &ship, &recv);
 	/* a part event's note reads the defect's part status as the records before left it */
 	if (ship || recv)
-		queue_flush_one(m, &b, mt.defect);
-	if (queue_record_row(&b, m, rec, &mt, outcome, err) < 0)
+		queue_flush_one(m, b, mt.defect);
+	if (queue_record_row(b, m, rec, &mt, outcome, err) < 0)
 		goto out;
-	queue_values(&b, m, false, mt.defect, mt.fresh, rec->fields, rec->nfields, rec->index);
-	queue_values(&b, m, true, mt.defect, mt.fresh, rec->personal, rec->npersonal, rec->index);
+	queue_values(b, m, false, mt.defect, mt.fresh, rec->fields, rec->nfields, rec->index);
+	queue_values(b, m, true, mt.defect, mt.fresh, rec->personal, rec->npersonal, rec->index);
 	if (rec->kind == KIND_REPAIR_REPORT)
-		queue_repair(&b, m, rec, mt.defect);
+		queue_repair(b, m, rec, mt.defect);
 	if (ship)
-		queue_part_event(&b, m, rec, mt.defect, "shipment");
+		queue_part_event(b, m, rec, mt.defect, "shipment");
 	if (recv)
-		queue_part_event(&b, m, rec, mt.defect, "receipt");
-	if (db_batch_run(m->c, &b, err) < 0 || track_touch(m, mt.defect, mt.ref, err) < 0)
+		queue_part_event(b, m, rec, mt.defect, "receipt");
+	if (track_touch(m, mt.defect, mt.ref, err) < 0)
 		goto out;
 	mark_dirty(m, mt.defect);
 	if (!strcmp(outcome, "opened"))
@@ -695,7 +700,6 @@ int track_apply(track_msg *m, const track_rec *rec, int64_t forced_defect, char 
 		m->applied++;
 	rc = 0;
 out:
-	db_batch_free(&b);
 	match_free(&mt);
 	return rc;
 }

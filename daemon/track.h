@@ -60,6 +60,9 @@ typedef struct track_rec {
 /* The message being applied: set the inputs, zero the rest; track_msg_free after use. */
 typedef struct track_msg {
 	PGconn *c;
+	/* statements track_apply queued and did not send yet: the next look-up sends them
+	 * first (one round trip), the caller sends the rest with its last statements */
+	db_batch *q;
 	const track_conf *tc;		/* NULL: track_conf_default() */
 	int64_t message;		/* messages.id the records come from */
 	const char *const *thread;	/* In-Reply-To, then References newest first */
