@@ -69,6 +69,7 @@ typedef struct prepared {
 typedef struct conn_data {
 	prepared *p;		/* the statements prepared on this session */
 	size_t n, cap;
+	bool generic_plans;	/* plan_cache_mode = force_generic_plan for the session */
 } conn_data;
 
 static int conn_event(PGEventId id, void *info, void *pass)
@@ -79,8 +80,10 @@ static int conn_event(PGEventId id, void *info, void *pass)
 		return PQsetInstanceData(((PGEventRegister *)info)->conn, conn_event,
 					 xcalloc(1, sizeof(conn_data)));
 	case PGEVT_CONNRESET:
-		if ((d = PQinstanceData(((PGEventConnReset *)info)->conn, conn_event)))
+		if ((d = PQinstanceData(((PGEventConnReset *)info)->conn, conn_event))) {
 			d->n = 0;
+			d->generic_plans = false;
+		}
 		break;
 	case PGEVT_CONNDESTROY:
 		if ((d = PQinstanceData(((PGEventConnDestroy *)info)->conn, conn_event))) {
@@ -431,6 +434,22 @@ void db_batch_free(db_batch *b)
 	free(b->s);
 	free(b->owned);
 	*b = (db_batch)DB_BATCH_INIT;
+}
+
+int db_set_generic_plans(PGconn *c, char **err)
+{
+	conn_data *d = PQinstanceData(c, conn_event);
+	if (db_exec(c, "SET plan_cache_mode = force_generic_plan", err) < 0)
+		return -1;
+	if (d)
+		d->generic_plans = true;
+	return 0;
+}
+
+bool db_generic_plans(PGconn *c)
+{
+	conn_data *d = PQinstanceData(c, conn_event);
+	return d && d->generic_plans;
 }
 
 int db_begin(PGconn *c, char **err)

@@ -101,6 +101,10 @@ int db_batch_run(PGconn *c, db_batch *b, char **err) WUR;
 void db_batch_free(db_batch *b);
 
 /* Transactions.  db_rollback does nothing outside a transaction and never fails loudly. */
+/* plan_cache_mode = force_generic_plan for the whole session (a connection that runs the
+ * same few statements over and over: ingestion); db_generic_plans tells whether it is set */
+int db_set_generic_plans(PGconn *c, char **err) WUR;
+bool db_generic_plans(PGconn *c);
 int db_begin(PGconn *c, char **err) WUR;
 int db_commit(PGconn *c, char **err) WUR;
 void db_rollback(PGconn *c);

@@ -131,6 +131,12 @@ static bool db_ensure(daemon_state *d)
 		free(err);
 		return false;
 	}
+	if (db_set_generic_plans(d->db, &err) < 0) {
+		log_warning("database: %s", err);
+		free(err);
+		db_drop(d);
+		return false;
+	}
 	if (d->db_backoff)
 		log_info("database connection restored");
 	d->db_backoff = 0;

@@ -86,14 +86,17 @@ static const char SQL_MESSAGE_UPDATE[] =
 	" reference_ids = $7::text[], status = $8, reason = $9, warnings = $10::text[],"
 	" parse_json = $11::jsonb, parsed_at = now() WHERE id = $1";
 
+static const char SQL_LAST_UID[] =
+	"UPDATE defectd.mailboxes SET last_uid = GREATEST(last_uid, $2::bigint) WHERE id = $1";
+
+/* the item's final state, and the mailbox's last_uid follows it (uid 0: none) */
 static const char SQL_ITEM_SETTLE[] =
-	"INSERT INTO defectd.mailbox_items AS i (mailbox_id, source_key, uid, attempts, state,"
+	"WITH lu AS (UPDATE defectd.mailboxes SET last_uid = GREATEST(last_uid, $3::bigint)"
+	"  WHERE id = $1::bigint AND $3::bigint > 0)"
+	" INSERT INTO defectd.mailbox_items AS i (mailbox_id, source_key, uid, attempts, state,"
 	" message_id, last_attempt_at, done_at) VALUES ($1, $2, $3, 1, $4, $5, now(), now())"
 	" ON CONFLICT (mailbox_id, source_key) DO UPDATE SET state = EXCLUDED.state,"
 	" message_id = coalesce(EXCLUDED.message_id, i.message_id), uid = EXCLUDED.uid, done_at = now()";
-
-static const char SQL_LAST_UID[] =
-	"UPDATE defectd.mailboxes SET last_uid = GREATEST(last_uid, $2::bigint) WHERE id = $1";
 
 static const char SQL_ITEM_ATTEMPT[] =
 	"INSERT INTO defectd.mailbox_items AS i (mailbox_id, source_key, uid, attempts, last_attempt_at)"
@@ -235,8 +238,6 @@ static void queue_item_settle(db_batch *b, int64_t mailbox, const char *source_k
 	const char *p[5] = { db_int_param(mb, mailbox), source_key, db_int_param(u, (int64_t)uid),
 			     state, message ? db_int_param(msg, message) : NULL };
 	db_batch_add(b, SQL_ITEM_SETTLE, 5, p, NULL);
-	if (uid > 0)
-		db_batch_add(b, SQL_LAST_UID, 2, (const char *const[]){ p[0], p[2] }, NULL);
 }
 
 static int item_settle(PGconn *c, int64_t mailbox, const char *source_key, uint64_t uid,
@@ -644,7 +645,11 @@ static int begin_message(PGconn *c, const store_input *in, const msg_fields *mf,
 	db_stmt st[3] = { { "BEGIN", 0, NULL, NULL, NULL, NULL },
 			  { SQL_GENERIC_PLANS, 0, NULL, NULL, NULL, NULL },
 			  { SQL_MESSAGE_STORE, 14, p, len, fmt, &r } };
-	if (db_pipeline(c, st, ARRAY_LEN(st), err) < 0)
+	/* a session that has generic plans already (the daemon's) skips SET LOCAL */
+	bool session = db_generic_plans(c);
+	if (session)
+		st[1] = st[0];
+	if (db_pipeline(c, st + session, ARRAY_LEN(st) - session, err) < 0)
 		goto out;
 	*message = 0;
 	*duplicate = false;
