@@ -6,11 +6,9 @@
  *      takes over when the first one's session ends;
  *   2. UIDVALIDITY checked every poll; a change halts the mailbox with a clear error;
  *   3. an attempt is recorded per message in its own transaction before the work,
- *      so poison mail is quarantined after max_attempts instead of looping (first
- *      attempts for a window of messages in one statement; a message tried before gets
- *      its attempt alone, just before its turn);
- *   4. fetch, parse in the worker process (both ahead, within the window), commit
- *      records + message state in one transaction;
+ *      so poison mail is quarantined after max_attempts instead of looping;
+ *   4. fetch, parse in the worker process, commit records + message state in one
+ *      transaction;
  *   5. only then mark the message on the server; a crash between 4 and 5 repeats 5;
  *   6. last_uid only advances past committed or quarantined messages.
  * Signals only set flags; the loop acts between messages.  Nothing here logs
@@ -206,75 +204,42 @@ static enum item_rc store_failed(daemon_state *d, mbox *b, const source_item *it
 	return db_connection_lost(d->db) ? ITEM_DB_LOST : ITEM_STOP_BATCH;
 }
 
-/*
- * One message of a window: fetched (and handed to the parser) ahead of its turn once its
- * attempt is recorded, so that the parser and the IMAP server work while the database
- * stores the message before it.
- */
-typedef struct slot {
-	const source_item *it;
-	store_item_state state;
-	bool fetched;			/* fetch done: rc, raw/len, err */
-	source_rc rc;
-	char *raw, *err;
-	size_t len;
-	bool submitted, answered;	/* handed to the parser; its answer arrived */
-	char *json;
-} slot;
-
-static void slot_answer(void *ctx, void *tag, const char *json, size_t len)
+static enum item_rc ingest_item(daemon_state *d, mbox *b, const source_item *it, uint64_t uidvalidity, marks *mk)
 {
-	slot *s = tag;
-	if (!s) /* an answer nobody waits for any more (the window was given up) */
-		return;
-	s->json = xstrndup(json, len);
-	s->answered = true;
-}
-
-static void slot_clear(slot *s)
-{
-	free(s->raw);
-	free(s->err);
-	free(s->json);
-	*s = (slot){ 0 };
-}
-
-static void slot_fetch(daemon_state *d, mbox *b, slot *s, uint64_t uidvalidity)
-{
-	s->rc = source_fetch(b->src, s->it, uidvalidity, d->conf->limits.max_message_bytes, &s->raw, &s->len,
-			     &s->err);
-	s->fetched = true;
-}
-
-/* the work on one message whose attempt is recorded (`attempts` of them, this one included) */
-static enum item_rc process_item(daemon_state *d, mbox *b, slot *sl, int attempts, uint64_t uidvalidity,
-				 marks *mk)
-{
-	const source_item *it = sl->it;
-	char *err = NULL, *json = NULL;
+	char *err = NULL, *raw = NULL, *json = NULL;
+	size_t len = 0;
+	int attempts = 0;
+	bool done = false;
 	enum item_rc rc = ITEM_OK;
 	parse_result r = { 0 };
 
-	if (!sl->fetched)
-		slot_fetch(d, b, sl, uidvalidity);
-	const char *raw = sl->raw;
-	size_t len = sl->len;
-	if (sl->rc == SRC_TOO_BIG) {
+	if (store_item_attempt(d->db, b->conf->name, it->key, it->uid, &attempts, &done, &err) != STORE_OK) {
+		rc = store_failed(d, b, it, "recording an attempt at", err);
+		err = NULL;
+		goto out;
+	}
+	if (done) {
+		/* committed earlier; the mark on the server may not have happened (crash) */
+		marks_add(mk, it);
+		goto out;
+	}
+	source_rc s = source_fetch(b->src, it, uidvalidity, d->conf->limits.max_message_bytes, &raw, &len, &err);
+	if (s == SRC_TOO_BIG) {
 		char *why = xasprintf("message larger than %zu bytes", d->conf->limits.max_message_bytes);
 		if (!quarantine_item(d, b, it, uidvalidity, NULL, 0, STORE_Q_TOO_BIG, why))
 			rc = ITEM_STOP_BATCH;
 		free(why);
 		goto out;
 	}
-	if (sl->rc == SRC_GONE) {
+	if (s == SRC_GONE) {
 		log_info("%s: %s vanished before it could be fetched", b->conf->name, it->key);
 		if (!quarantine_item(d, b, it, uidvalidity, NULL, 0, STORE_Q_UNPARSABLE,
 				     "message vanished from the server before it could be fetched"))
 			rc = ITEM_STOP_BATCH;
 		goto out;
 	}
-	if (sl->rc != SRC_OK) {
-		log_warning("%s: fetching %s failed: %s", b->conf->name, it->key, sl->err ? sl->err : "?");
+	if (s != SRC_OK) {
+		log_warning("%s: fetching %s failed: %s", b->conf->name, it->key, err ? err : "?");
 		rc = ITEM_STOP_BATCH;
 		goto out;
 	}
@@ -285,16 +250,9 @@ static enum item_rc process_item(daemon_state *d, mbox *b, slot *sl, int attempt
 		free(why);
 		goto out;
 	}
-	/* every answer goes through slot_answer: the parser answers in order, and the slots
-	 * after this one may be waiting for theirs */
-	if (!sl->submitted && worker_submit(d->w, raw, len, sl, slot_answer, NULL, &err) == 0)
-		sl->submitted = true;
-	if (sl->submitted && worker_wait(d->w, &sl->answered, slot_answer, NULL, &err) == 0) {
-		json = sl->json;
-		sl->json = NULL;
-	}
+	json = worker_parse(d->w, raw, len, &err);
 	if (!json) {
-		log_error("parser process unavailable: %s", err ? err : "?");
+		log_error("parser process unavailable: %s", err);
 		rc = ITEM_STOP_BATCH;
 		goto out;
 	}
@@ -336,94 +294,9 @@ static enum item_rc process_item(daemon_state *d, mbox *b, slot *sl, int attempt
 out:
 	parse_result_free(&r);
 	free(json);
+	free(raw);
 	free(err);
 	return rc;
-}
-
-/* a message tried before and not finished: its attempt alone, then the work */
-static enum item_rc retry_item(daemon_state *d, mbox *b, slot *sl, uint64_t uidvalidity, marks *mk)
-{
-	char *err = NULL;
-	int attempts = 0;
-	bool done = false;
-	if (store_item_attempt(d->db, b->conf->name, sl->it->key, sl->it->uid, &attempts, &done, &err) != STORE_OK)
-		return store_failed(d, b, sl->it, "recording an attempt at", err);
-	if (done) {
-		/* committed earlier; the mark on the server may not have happened (crash) */
-		marks_add(mk, sl->it);
-		return ITEM_OK;
-	}
-	return process_item(d, b, sl, attempts, uidvalidity, mk);
-}
-
-/* messages per window (first attempts in one statement); messages fetched and handed to
- * the parser ahead of the one being stored, and their bytes at most */
-#define WINDOW_ITEMS 32
-#define AHEAD_ITEMS 3
-#define AHEAD_BYTES (8u << 20)
-
-/* Open a window over items[0..n): record the first attempts in one statement.  Returns how
- * many slots were opened (0 on a database error: *rc says what). */
-static size_t window_open(daemon_state *d, mbox *b, const source_item *items, size_t n, slot *w,
-			  enum item_rc *rc)
-{
-	const char *keys[WINDOW_ITEMS];
-	uint64_t uids[WINDOW_ITEMS];
-	store_item_state st[WINDOW_ITEMS];
-	char *err = NULL;
-	if (n > WINDOW_ITEMS)
-		n = WINDOW_ITEMS;
-	for (size_t i = 0; i < n; i++) {
-		keys[i] = items[i].key;
-		uids[i] = items[i].uid;
-	}
-	if (store_items_attempt_new(d->db, b->conf->name, keys, uids, n, st, &err) != STORE_OK) {
-		*rc = store_failed(d, b, &items[0], "recording attempts from", err);
-		return 0;
-	}
-	for (size_t i = 0; i < n; i++)
-		w[i] = (slot){ .it = &items[i], .state = st[i] };
-	return n;
-}
-
-/* fetch the new messages just after slot `from` and hand them to the parser, so that it and
- * the IMAP server (whose fetch-ahead refills as we take) work while the database stores
- * slot `from`; a message that cannot be fetched here is dealt with in its turn */
-static void window_ahead(daemon_state *d, mbox *b, slot *w, size_t nw, size_t from, uint64_t uidvalidity)
-{
-	size_t bytes = 0;
-	char *err = NULL;
-	for (size_t i = from + 1; i < nw && i <= from + AHEAD_ITEMS; i++) {
-		slot *s = &w[i];
-		if (s->state != STORE_ITEM_FRESH || bytes >= AHEAD_BYTES)
-			continue;
-		if (!s->fetched)
-			slot_fetch(d, b, s, uidvalidity);
-		if (s->rc != SRC_OK)
-			continue;
-		bytes += s->len;
-		if (!s->submitted && worker_submit(d->w, s->raw, s->len, s, slot_answer, NULL, &err) == 0)
-			s->submitted = true;
-		xfree(&err); /* parsed in its turn instead, which reports the failure */
-	}
-}
-
-/* give the window up: answers still due from the parser are dropped */
-static void window_close(daemon_state *d, slot *w, size_t n)
-{
-	bool pending = false;
-	for (size_t i = 0; i < n; i++)
-		if (w[i].submitted && !w[i].answered) {
-			worker_forget(d->w, &w[i]);
-			pending = true;
-		}
-	if (pending) {
-		char *err = NULL;
-		if (worker_drain(d->w, slot_answer, NULL, &err) < 0)
-			free(err);
-	}
-	for (size_t i = 0; i < n; i++)
-		slot_clear(&w[i]);
 }
 
 /* ---- one mailbox ---------------------------------------------------------------- */
@@ -532,34 +405,14 @@ static void poll_mailbox(daemon_state *d, mbox *b)
 			goto out;
 		}
 	}
-	size_t done = 0, nw = 0, wi = 0;
-	slot win[WINDOW_ITEMS];
+	size_t done = 0;
 	marks mk = { NULL, 0, 0 };
 	source_prefetch(b->src, items, n, uidvalidity, d->conf->limits.max_message_bytes);
 	for (size_t i = 0; i < n && !got_term; i++) {
-		enum item_rc rc = ITEM_OK;
-		if (wi == nw) {
-			/* marks go once per window: the server's pending flag news for the mail
-			 * fetched meanwhile (\Seen) come back with the STORE, and curl 7.88.1 fails
-			 * on many such lines (source_imap.c) */
+		enum item_rc rc = ingest_item(d, b, &items[i], uidvalidity, &mk);
+		/* marks wait for a slice, never for long: a crash before the mark repeats it */
+		if (mk.n >= 100)
 			marks_flush(b, &mk, uidvalidity);
-			window_close(d, win, nw);
-			wi = 0;
-			nw = window_open(d, b, items + i, n - i, win, &rc);
-		}
-		if (rc == ITEM_OK) {
-			window_ahead(d, b, win, nw, wi, uidvalidity);
-			slot *sl = &win[wi++];
-			if (sl->state == STORE_ITEM_DONE)
-				marks_add(&mk, sl->it); /* committed earlier; the mark may be missing */
-			else if (sl->state == STORE_ITEM_RETRY)
-				rc = retry_item(d, b, sl, uidvalidity, &mk);
-			else
-				rc = process_item(d, b, sl, 1, uidvalidity, &mk);
-			if (sl->submitted && !sl->answered)
-				worker_forget(d->w, sl);
-			slot_clear(sl);
-		}
 		if (rc == ITEM_DB_LOST) {
 			db_drop(d);
 			break;
@@ -576,7 +429,6 @@ static void poll_mailbox(daemon_state *d, mbox *b)
 			d->next_watchdog = now() + (time_t)(d->watchdog_usec / 2000000 ? d->watchdog_usec / 2000000 : 1);
 		}
 	}
-	window_close(d, win, nw);
 	marks_flush(b, &mk, uidvalidity);
 	free(mk.v);
 	if (done)

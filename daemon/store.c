@@ -115,19 +115,6 @@ static const char SQL_ITEM_ATTEMPT_BY_NAME[] =
 	" last_attempt_at = CASE WHEN i.state = 'pending' THEN now() ELSE i.last_attempt_at END,"
 	" uid = EXCLUDED.uid RETURNING attempts, state";
 
-/* a window of items ($2 keys, $3 uids): rows for the new ones; per item, in order, whether
- * it is new, and the state of an old one (NULL when the mailbox has no row) */
-static const char SQL_ITEMS_ATTEMPT_NEW[] =
-	"WITH b AS (SELECT id FROM defectd.mailboxes WHERE name = $1),"
-	" u AS (SELECT * FROM unnest($2::text[], $3::bigint[]) WITH ORDINALITY AS u(key, uid, n)),"
-	" ins AS (INSERT INTO defectd.mailbox_items (mailbox_id, source_key, uid, attempts, last_attempt_at)"
-	"  SELECT b.id, u.key, u.uid, 1, now() FROM b, u ORDER BY u.n"
-	"  ON CONFLICT (mailbox_id, source_key) DO NOTHING RETURNING source_key)"
-	" SELECT ins.source_key IS NOT NULL, i.state FROM u"
-	" LEFT JOIN ins ON ins.source_key = u.key"
-	" LEFT JOIN defectd.mailbox_items i ON i.mailbox_id = (SELECT id FROM b) AND i.source_key = u.key"
-	" ORDER BY u.n";
-
 static const char SQL_ITEM_LOCK[] =
 	"SELECT state FROM defectd.mailbox_items WHERE mailbox_id = $1 AND source_key = $2 FOR UPDATE";
 
@@ -617,38 +604,6 @@ done:
 	rc = 0;
 out:
 	PQclear(r);
-	return finish(c, rc == 0, err);
-}
-
-int store_items_attempt_new(PGconn *c, const char *mailbox, const char *const *source_keys,
-			    const uint64_t *uids, size_t n, store_item_state *out, char **err)
-{
-	int rc = -1;
-	strbuf ub = STRBUF_INIT;
-	sb_addc(&ub, '{');
-	for (size_t i = 0; i < n; i++)
-		sb_addf(&ub, "%s%llu", i ? "," : "", (unsigned long long)uids[i]);
-	sb_addc(&ub, '}');
-	char *keys = db_text_array(source_keys, n);
-	const char *p[3] = { mailbox, keys, sb_str(&ub) };
-	PGresult *r = db_query(c, SQL_ITEMS_ATTEMPT_NEW, 3, p, err);
-	if (!r)
-		goto out;
-	if ((size_t)PQntuples(r) != n) {
-		*err = xasprintf("recording attempts: %d rows for %zu items", PQntuples(r), n);
-		goto out;
-	}
-	for (size_t i = 0; i < n; i++) {
-		const char *state = db_value(r, (int)i, 1);
-		out[i] = !strcmp(db_value(r, (int)i, 0), "t") ? STORE_ITEM_FRESH
-			 : state && strcmp(state, "pending") != 0 ? STORE_ITEM_DONE
-								  : STORE_ITEM_RETRY;
-	}
-	rc = 0;
-out:
-	PQclear(r);
-	free(keys);
-	sb_free(&ub);
 	return finish(c, rc == 0, err);
 }
 

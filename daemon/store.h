@@ -104,18 +104,6 @@ int store_item_attempt(PGconn *c, const char *mailbox, const char *source_key, u
 		       int *attempts, bool *already_done, char **err) WUR;
 
 /*
- * First attempts at a window of fetched messages, in one statement (its own transaction):
- * an item seen for the first time gets its row with one attempt (STORE_ITEM_FRESH); an item
- * done or quarantined before is STORE_ITEM_DONE; an item tried before and not finished
- * (STORE_ITEM_RETRY) is left as it is — the caller records its attempt alone, with
- * store_item_attempt, just before working on it, so that a message that keeps killing the
- * daemon is counted and the messages that came after it in its window are not.
- */
-typedef enum store_item_state { STORE_ITEM_FRESH, STORE_ITEM_RETRY, STORE_ITEM_DONE } store_item_state;
-int store_items_attempt_new(PGconn *c, const char *mailbox, const char *const *source_keys,
-			    const uint64_t *uids, size_t n, store_item_state *out, char **err) WUR;
-
-/*
  * Store one parsed message in ONE transaction: the message row (raw mail, parse result
  * without personal fields; status parsed, ignored (noise / no records) or quarantined (parse
  * error, with a quarantine entry "unparsable")), each record correlated and applied

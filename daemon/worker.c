@@ -464,29 +464,6 @@ static void keep_json(void *ctx, void *tag, const char *json, size_t len)
 	*(char **)ctx = xstrndup(json, len);
 }
 
-void worker_forget(worker *w, const void *tag)
-{
-	for (size_t i = 0; i < w->qlen; i++) {
-		pending *p = &w->q[(w->qhead + i) % w->qcap];
-		if (p->tag == tag)
-			p->tag = NULL;
-	}
-}
-
-int worker_wait(worker *w, const bool *ready, worker_done_fn done, void *ctx, char **err)
-{
-	*err = NULL;
-	while (!*ready) {
-		if (!w->qlen) {
-			*err = xstrdup("worker_wait: the answer awaited was never asked for");
-			return -1;
-		}
-		if (step(w, 1000, done, ctx, err) < 0)
-			return -1;
-	}
-	return 0;
-}
-
 char *worker_parse(worker *w, const char *bytes, size_t len, char **err)
 {
 	char *json = NULL;

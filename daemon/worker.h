@@ -12,7 +12,6 @@
 #include "util.h"
 #include "vocab.h"
 
-#include <stdbool.h>
 #include <stddef.h>
 
 typedef struct worker worker;
@@ -42,11 +41,6 @@ int worker_submit(worker *w, const char *bytes, size_t len, void *tag, worker_do
 		  void *ctx, char **err) WUR;
 /* Deliver every outstanding answer. */
 int worker_drain(worker *w, worker_done_fn done, void *ctx, char **err) WUR;
-/* Deliver answers (through `done`) until *ready becomes true: `done` sets it when the
- * answer the caller waits for arrives.  -1 when that cannot happen (*err). */
-int worker_wait(worker *w, const bool *ready, worker_done_fn done, void *ctx, char **err) WUR;
-/* Answers to `tag` still due are delivered with a NULL tag instead. */
-void worker_forget(worker *w, const void *tag);
 /* Parse one message synchronously; returns the JSON (caller frees). */
 char *worker_parse(worker *w, const char *bytes, size_t len, char **err);
 /* number of child restarts so far (crashes, time-outs) */

@@ -600,34 +600,6 @@ static void test_mailbox(void)
 	CHECK(rc == STORE_OK && eq(q(A, "SELECT raw IS NULL FROM defectd.quarantine WHERE source_key = '1000/8'", NULL), "t"),
 	      "too big mail is quarantined unread");
 
-	/* a window of first attempts: new items get one, a settled one is done, one tried
-	 * before is left for its own attempt (a crash in a window does not count against
-	 * the messages that came after the culprit) */
-	{
-		const char *keys[4] = { "1000/20", "1000/7", "1000/21", "1000/22" };
-		const uint64_t uids[4] = { 20, 7, 21, 22 };
-		store_item_state st[4] = { 9, 9, 9, 9 }, st2[4] = { 9, 9, 9, 9 };
-		rc = store_items_attempt_new(D, "other", keys, uids, 4, st, &err);
-		CHECK(rc == STORE_OK && st[0] == STORE_ITEM_FRESH && st[1] == STORE_ITEM_DONE &&
-		      st[2] == STORE_ITEM_FRESH && st[3] == STORE_ITEM_FRESH &&
-		      eq(q(A, "SELECT string_agg(source_key || '=' || attempts, ' ' ORDER BY uid) FROM defectd.mailbox_items"
-			      " WHERE source_key IN ('1000/20', '1000/21', '1000/22')", NULL),
-			 "1000/20=1 1000/21=1 1000/22=1"),
-		      "a window's first attempts: one each for new items, a settled item reported done");
-		/* the daemon died in the window: 1000/20 and 1000/21 are tried again */
-		rc = store_items_attempt_new(D, "other", keys, uids, 4, st2, &err);
-		rc2 = store_item_attempt(D, "other", "1000/21", 21, &attempts, &done, &err);
-		CHECK(rc == STORE_OK && rc2 == STORE_OK && st2[0] == STORE_ITEM_RETRY && st2[1] == STORE_ITEM_DONE &&
-		      st2[2] == STORE_ITEM_RETRY && attempts == 2 && !done &&
-		      eq(q(A, "SELECT string_agg(source_key || '=' || attempts, ' ' ORDER BY uid) FROM defectd.mailbox_items"
-			      " WHERE source_key IN ('1000/20', '1000/21', '1000/22')", NULL),
-			 "1000/20=1 1000/21=2 1000/22=1"),
-		      "a window again after a crash: items tried before are not counted by the window, only alone");
-		rc = store_items_attempt_new(D, "no such mailbox", keys, uids, 1, st2, &err);
-		CHECK(rc == STORE_OK && st2[0] == STORE_ITEM_RETRY, "a mailbox without a row: items go the single way");
-		q(D, "DELETE FROM defectd.mailbox_items WHERE source_key IN ('1000/20', '1000/21', '1000/22')", NULL);
-	}
-
 	rc = store_mailbox_halt(D, "other", "UIDVALIDITY changed from 1000 to 2000", &err);
 	rc2 = store_mailbox_get(D, "other", &uv, &last, &halted, &err);
 	CHECK(rc == STORE_OK && rc2 == STORE_OK && halted && !strcmp(halted, "UIDVALIDITY changed from 1000 to 2000") &&
