@@ -147,6 +147,8 @@ static bool db_ensure(daemon_state *d)
 
 enum item_rc { ITEM_OK, ITEM_STOP_BATCH, ITEM_DB_LOST };
 
+#define MARK_SLICE 64	/* committed messages marked on the server in one command */
+
 /* committed messages waiting for their mark on the server (done in one go) */
 typedef struct marks {
 	const source_item **v;
@@ -410,8 +412,12 @@ static void poll_mailbox(daemon_state *d, mbox *b)
 	source_prefetch(b->src, items, n, uidvalidity, d->conf->limits.max_message_bytes);
 	for (size_t i = 0; i < n && !got_term; i++) {
 		enum item_rc rc = ingest_item(d, b, &items[i], uidvalidity, &mk);
-		/* marks wait for a slice, never for long: a crash before the mark repeats it */
-		if (mk.n >= 100)
+		/* marks wait for a slice, never for long: a crash before the mark repeats it.
+		 * The slice stays small: the STORE brings back the server's pending flag news
+		 * (\Seen set by the fetch-ahead connections, one line per message), and curl
+		 * 7.88.1 fails a request once such lines add up (source_imap.c); at 100 it
+		 * failed here as soon as fetching ran a little further ahead */
+		if (mk.n >= MARK_SLICE)
 			marks_flush(b, &mk, uidvalidity);
 		if (rc == ITEM_DB_LOST) {
 			db_drop(d);

@@ -2,6 +2,7 @@
 # End-to-end ingestion benchmark: N generated messages from a local Dovecot into a
 # private PostgreSQL by `defectd run --once`; prints messages per second and the
 # daemon's peak RSS, for N and N/4 messages (memory must stay flat).
+# BIN=path runs another build of defectd (to compare two versions).
 set -eu
 cd "$(dirname "$0")/../.."
 ENV=tests/env
@@ -40,7 +41,7 @@ import os, sys, time
 user, n, conf = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 env = dict(os.environ, DEFECTD_ALLOW_ROOT="1")
 t0 = time.time()
-pid = os.spawnve(os.P_NOWAIT, "build/defectd", ["defectd", "run", "--once", "-c", conf], env)
+pid = os.spawnve(os.P_NOWAIT, os.environ.get("BIN", "build/defectd"), ["defectd", "run", "--once", "-c", conf], env)
 _, status, ru = os.wait4(pid, 0)
 secs = time.time() - t0
 print(f"ingest: {n} messages in {secs:.1f} s = {n / secs:,.0f} messages/s; daemon peak RSS {ru.ru_maxrss / 1024:.1f} MiB (exit {os.waitstatus_to_exitcode(status)})")
