@@ -86,13 +86,14 @@ static const char SQL_MESSAGE_UPDATE[] =
 	" reference_ids = $7::text[], status = $8, reason = $9, warnings = $10::text[],"
 	" parse_json = $11::jsonb, parsed_at = now() WHERE id = $1";
 
-static const char SQL_LAST_UID[] =
-	"UPDATE defectd.mailboxes SET last_uid = GREATEST(last_uid, $2::bigint) WHERE id = $1";
+/* last_uid follows the settled items: mailbox ID, item uid UID (SQL expressions) */
+#define LAST_UID_SQL(ID, UID) \
+	"UPDATE defectd.mailboxes SET last_uid = GREATEST(last_uid, " UID "::bigint) WHERE id = " ID "::bigint"
+static const char SQL_LAST_UID[] = LAST_UID_SQL("$1", "$2");
 
 /* the item's final state, and the mailbox's last_uid follows it (uid 0: none) */
 static const char SQL_ITEM_SETTLE[] =
-	"WITH lu AS (UPDATE defectd.mailboxes SET last_uid = GREATEST(last_uid, $3::bigint)"
-	"  WHERE id = $1::bigint AND $3::bigint > 0)"
+	"WITH lu AS (" LAST_UID_SQL("$1", "$3") " AND $3::bigint > 0)"
 	" INSERT INTO defectd.mailbox_items AS i (mailbox_id, source_key, uid, attempts, state,"
 	" message_id, last_attempt_at, done_at) VALUES ($1, $2, $3, 1, $4, $5, now(), now())"
 	" ON CONFLICT (mailbox_id, source_key) DO UPDATE SET state = EXCLUDED.state,"
@@ -642,14 +643,14 @@ static int begin_message(PGconn *c, const store_input *in, const msg_fields *mf,
 			      in->mailbox ? in->source_key : NULL, mf->status, mf->reason, mf->warnings_arr,
 			      mf->json };
 	int len[14] = { 0, (int)in->raw_len }, fmt[14] = { 0, 1 };
-	db_stmt st[3] = { { "BEGIN", 0, NULL, NULL, NULL, NULL },
-			  { SQL_GENERIC_PLANS, 0, NULL, NULL, NULL, NULL },
-			  { SQL_MESSAGE_STORE, 14, p, len, fmt, &r } };
-	/* a session that has generic plans already (the daemon's) skips SET LOCAL */
-	bool session = db_generic_plans(c);
-	if (session)
-		st[1] = st[0];
-	if (db_pipeline(c, st + session, ARRAY_LEN(st) - session, err) < 0)
+	db_stmt st[3];
+	size_t n = 0;
+	st[n++] = (db_stmt){ "BEGIN", 0, NULL, NULL, NULL, NULL };
+	/* a session that has generic plans already (the daemon's) needs no SET LOCAL */
+	if (!db_generic_plans(c))
+		st[n++] = (db_stmt){ SQL_GENERIC_PLANS, 0, NULL, NULL, NULL, NULL };
+	st[n++] = (db_stmt){ SQL_MESSAGE_STORE, 14, p, len, fmt, &r };
+	if (db_pipeline(c, st, n, err) < 0)
 		goto out;
 	*message = 0;
 	*duplicate = false;
