@@ -41,6 +41,7 @@ typedef struct pending {
 	char *bytes;
 	size_t len;
 	void *tag;
+	unsigned char hdr[4];	/* the frame's length */
 	size_t sent;	/* bytes of the frame written (header + body) */
 } pending;
 
@@ -51,8 +52,11 @@ struct worker {
 	pending *q;		/* ring of messages in flight */
 	size_t qcap, qhead, qlen;
 	size_t nsent;		/* q entries (from head) completely or partly written */
+	size_t suspects;	/* q entries (from head) to send one at a time: a child died
+				 * while they were in flight, and one of them may be the cause */
 	strbuf in;		/* bytes read from the child */
-	size_t restarts;
+	size_t restarts;	/* children replaced */
+	size_t failures;	/* messages blamed for a crash or time-out */
 	time_t last_progress;
 };
 
@@ -156,9 +160,43 @@ static char *default_parse(const char *bytes, size_t len, const worker_opts *o)
 	return json;
 }
 
+/* a whole request frame is already in the input buffer (no read needed) */
+static bool frame_buffered(const inbuf *in)
+{
+	size_t have = in->len - in->pos;
+	return have >= 4 && have - 4 >= get_le32((const unsigned char *)in->buf + in->pos);
+}
+
+/* Answers are collected and written together when the next request is not already
+ * buffered (the child would wait for it), when enough have piled up or after a
+ * second (the parent's time-out counts from the last answer): one write
+ * and one wake-up of the parent for a batch instead of one per message.  A crash
+ * loses the unwritten answers of the batch; the parent then sends the messages it
+ * has no answer for again, one at a time, to find the one at fault. */
+#define ANSWER_FLUSH_BYTES (256u * 1024u)
+
+static double monotonic(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int flush_answers(int out, strbuf *ans, double *flushed_at)
+{
+	*flushed_at = monotonic();
+	if (!ans->len)
+		return 0;
+	struct iovec iov = { ans->s, ans->len };
+	int rc = writev_full(out, &iov, 1);
+	sb_reset(ans);
+	return rc;
+}
+
 static void child_main(const worker_opts *o, int infd, int out)
 {
 	static inbuf in;
+	strbuf ans = { 0 };
 	in.fd = infd;
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
@@ -175,7 +213,11 @@ static void child_main(const worker_opts *o, int infd, int out)
 	}
 	charset_hook_etpan();
 	unsigned long nparsed = 0;
+	double flushed_at = monotonic();
 	for (;;) {
+		if ((!frame_buffered(&in) || ans.len >= ANSWER_FLUSH_BYTES || monotonic() - flushed_at > 1.0) &&
+		    flush_answers(out, &ans, &flushed_at) < 0)
+			break;
 		unsigned char hdr[4];
 		if (read_full(&in, hdr, 4) < 0)
 			break;
@@ -196,13 +238,11 @@ static void child_main(const worker_opts *o, int infd, int out)
 		free(buf);
 		size_t jl = strlen(json);
 		put_le32(hdr, (uint32_t)jl);
-		/* one write per answer: header and JSON together */
-		struct iovec iov[2] = { { hdr, 4 }, { json, jl } };
-		int rc = writev_full(out, iov, 2) < 0;
+		sb_add(&ans, hdr, 4);
+		sb_add(&ans, json, jl);
 		free(json);
-		if (rc)
-			break;
 	}
+	sb_free(&ans);
 	charset_cleanup();
 	_exit(0);
 }
@@ -308,10 +348,17 @@ static void pop_deliver(worker *w, const char *json, size_t len, worker_done_fn 
 	w->qlen--;
 	if (w->nsent)
 		w->nsent--;
+	if (w->suspects)
+		w->suspects--;
 	done(ctx, tag, json, len);
 }
 
-/* the child died or hung with messages in flight: the oldest is the culprit */
+/*
+ * The child died or hung.  Answers it wrote before are good.  When one message was
+ * in flight (or the suspects are being tried one at a time) that message is the
+ * culprit; when several were, any of them may be (answers are written in batches),
+ * so they become suspects, sent again one at a time.
+ */
 static int pump_in(worker *w, worker_done_fn done, void *ctx);
 
 static int child_failed(worker *w, const char *what, worker_done_fn done, void *ctx, char **err)
@@ -328,43 +375,55 @@ static int child_failed(worker *w, const char *what, worker_done_fn done, void *
 	}
 	int ignored;
 	reap(w, &ignored);
-	char *json = xasprintf("{\"records\":[],\"error\":\"the parser %s on this message (%s)\"}", what,
-			       WIFSIGNALED(status) ? strsignal(WTERMSIG(status)) : "exited");
-	if (w->qlen)
+	if (w->nsent > 1 && !w->suspects) {
+		w->suspects = w->nsent;
+	} else if (w->qlen) {
+		char *json = xasprintf("{\"records\":[],\"error\":\"the parser %s on this message (%s)\"}",
+				       what, WIFSIGNALED(status) ? strsignal(WTERMSIG(status)) : "exited");
 		pop_deliver(w, json, strlen(json), done, ctx);
-	free(json);
+		free(json);
+		w->failures++;
+	}
 	w->restarts++;
 	return spawn(w, err);
 }
 
-/* write as much as possible of the queued frames: entries before nsent are written
- * completely, the one at nsent may be written in part */
+/* write as much as possible of the queued frames, several per system call: entries
+ * before nsent are written completely, the one at nsent may be written in part.
+ * While there are suspects, only one message is in flight at a time. */
 static int pump_out(worker *w)
 {
-	while (w->nsent < w->qlen) {
-		pending *p = &w->q[(w->qhead + w->nsent) % w->qcap];
-		while (p->sent < p->len + 4) {
-			unsigned char hdr[4];
-			const char *src;
-			size_t n;
-			if (p->sent < 4) {
-				put_le32(hdr, (uint32_t)p->len);
-				src = (const char *)hdr + p->sent;
-				n = 4 - p->sent;
-			} else {
-				src = p->bytes + (p->sent - 4);
-				n = p->len - (p->sent - 4);
-			}
-			ssize_t r = write(w->to_child, src, n);
-			if (r < 0 && errno == EINTR)
-				continue;
-			if (r < 0 && errno == EAGAIN)
-				return 0;
-			if (r <= 0)
-				return -1;
-			p->sent += (size_t)r;
+	size_t limit = w->suspects ? 1 : w->qlen;
+	while (w->nsent < limit) {
+		struct iovec iov[64];
+		int n = 0;
+		for (size_t i = w->nsent; i < limit && n + 2 <= (int)ARRAY_LEN(iov); i++) {
+			pending *p = &w->q[(w->qhead + i) % w->qcap];
+			put_le32(p->hdr, (uint32_t)p->len);
+			if (p->sent < 4)
+				iov[n++] = (struct iovec){ p->hdr + p->sent, 4 - p->sent };
+			size_t body = p->sent > 4 ? p->sent - 4 : 0;
+			if (p->len > body)
+				iov[n++] = (struct iovec){ p->bytes + body, p->len - body };
 		}
-		w->nsent++;
+		ssize_t r = writev(w->to_child, iov, n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && errno == EAGAIN)
+			return 0;
+		if (r <= 0)
+			return -1;
+		/* account the bytes to the frames in order */
+		size_t left = (size_t)r;
+		while (left) {
+			pending *p = &w->q[(w->qhead + w->nsent) % w->qcap];
+			size_t rest = p->len + 4 - p->sent;
+			size_t k = left < rest ? left : rest;
+			p->sent += k;
+			left -= k;
+			if (p->sent == p->len + 4)
+				w->nsent++;
+		}
 	}
 	return 0;
 }
@@ -411,7 +470,7 @@ static int step(worker *w, int ms, worker_done_fn done, void *ctx, char **err)
 	if (pump_out(w) < 0)
 		return child_failed(w, "died", done, ctx, err);
 	struct pollfd pf[2] = { { w->from_child, POLLIN, 0 }, { w->to_child, 0, 0 } };
-	if (w->nsent < w->qlen)
+	if (w->nsent < (w->suspects ? 1 : w->qlen))
 		pf[1].events = POLLOUT;
 	int r = poll(pf, 2, ms);
 	if (r < 0 && errno != EINTR) {
@@ -478,6 +537,11 @@ char *worker_parse(worker *w, const char *bytes, size_t len, char **err)
 size_t worker_restarts(const worker *w)
 {
 	return w->restarts;
+}
+
+size_t worker_failures(const worker *w)
+{
+	return w->failures;
 }
 
 void worker_free(worker *w)

@@ -43,8 +43,11 @@ int worker_submit(worker *w, const char *bytes, size_t len, void *tag, worker_do
 int worker_drain(worker *w, worker_done_fn done, void *ctx, char **err) WUR;
 /* Parse one message synchronously; returns the JSON (caller frees). */
 char *worker_parse(worker *w, const char *bytes, size_t len, char **err);
-/* number of child restarts so far (crashes, time-outs) */
+/* number of child restarts so far (crashes, time-outs; a crash with several
+ * messages in flight costs a second restart to find the culprit) */
 size_t worker_restarts(const worker *w);
+/* number of messages answered with an error because they crashed or hung the parser */
+size_t worker_failures(const worker *w);
 void worker_free(worker *w);
 
 #endif
