@@ -2,20 +2,25 @@
  * header_slim — leave the unread fields of the top-level header out of what libetpan
  * parses (see header_slim.h).
  *
- * Why the parse stays the same: libetpan reads a header field after field
+ * Field boundaries are RFC 5322's: a field runs to the line break that is not
+ * followed by a space or a tab.  libetpan reads a header field after field
  * (mailimf_envelope_and_optional_fields_parse) and stops at the first one it cannot
- * read.  A field of a name without a structured parser (or Subject) is read as text:
- * when the name is followed at once by a colon, its lines end in LF or CRLF and its
- * continuation lines start with a space or a tab and hold some text (libetpan ends
- * the text of a field before a line of white space only), it is read up to and
- * including its last line break.  So the field after it starts at the same text with
- * or without it, and leaving it out changes nothing but the list.  The structured
- * parsers (From, To, Date ...) are another matter: on a malformed field they may stop
- * at an inner line break or read on into the next field, so their end depends on
- * what follows them.  The scan therefore ends at the first structured field, as at
- * anything else it cannot be sure of (a bare CR, a line that is no field, a field
- * running to the end of the message), and the rest is copied as it is.  In practice
- * that still leaves out the bulk: Received: and friends come first.
+ * read.  A field of a name without a structured parser (or Subject) is read as text,
+ * up to and including its last line break, when the name is followed at once by a
+ * colon, its lines end in LF or CRLF and its continuation lines hold some text
+ * (libetpan ends the text of a field before a line of white space only).  Such a
+ * field ends where RFC 5322 ends it, with or without its neighbours.
+ *
+ * A structured field (From, To, Date ...) that is well formed ends there too: its
+ * grammar crosses a line break only when a space or a tab follows.  A malformed one
+ * may not: libetpan reads an encoded word, a quoted string or a comment that is not
+ * closed on its line on into the next field ("From: =?ISO-2022-JP?B?abc\nX-Mailer:
+ * def?= <a@b>").  Here the field after it is its own field, as RFC 5322 says, and it
+ * goes when it is unread, so the parse of such a header differs from libetpan's
+ * reading of the original in that the broken field no longer swallows an unread
+ * neighbour.  The scan ends at anything else it cannot be sure of (a bare CR, a line
+ * that is no field, a field running to the end of the message), and the rest is
+ * copied as it is.
  *
  * Must never: leave out a field the parse reads (Subject, From, Date, Message-ID,
  * In-Reply-To, References, MIME-Version, Content-*, Auto-Submitted, Precedence,
@@ -30,17 +35,12 @@
 static const char *const unread[] = {
 	"Received", "Return-Path", "Delivered-To", "DKIM-Signature", "Authentication-Results",
 	"Received-SPF", "Thread-Index", "Thread-Topic", "User-Agent", "Organization", "X-",
-	"List-", "ARC-",
+	"List-", "ARC-", "To", "Cc", "Bcc", "Sender", "Reply-To", "Resent-", "Comments",
+	"Keywords",
 };
 
 /* X- fields the noise rules read */
 static const char *const read_x[] = { "X-Autoreply", "X-Autorespond" };
-
-/* names libetpan reads with a structured parser (mailimf_envelope_field_parse) */
-static const char *const structured[] = {
-	"Date", "From", "Sender", "Reply-To", "To", "Cc", "Bcc", "Message-ID", "In-Reply-To",
-	"References",
-};
 
 /* the first letters differ: most names are told apart without a compare */
 static bool other_initial(const char *name, const char *want)
@@ -66,14 +66,6 @@ static bool is_unread(const char *name, size_t n)
 		if (prefix ? n > k && ascii_casecmp_prefix(name, unread[i]) : name_is(name, n, unread[i]))
 			return true;
 	}
-	return false;
-}
-
-static bool is_structured(const char *name, size_t n)
-{
-	for (size_t i = 0; i < ARRAY_LEN(structured); i++)
-		if (name_is(name, n, structured[i]))
-			return true;
 	return false;
 }
 
@@ -118,7 +110,7 @@ char *header_slim(const char *msg, size_t len, size_t *out_len)
 	size_t o = 0;
 	while (p < end && *p != '\n' && *p != '\r') {
 		size_t n = name_length(p, end);
-		const char *next = n && !is_structured(p, n) ? field_end(p + n + 1, end) : NULL;
+		const char *next = n ? field_end(p + n + 1, end) : NULL;
 		if (!next)
 			break;
 		if (is_unread(p, n)) {
