@@ -9,6 +9,7 @@
  */
 #include "worker.h"
 #include "charset.h"
+#include "cp932.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -331,6 +332,8 @@ worker *worker_new(const worker_opts *o, char **err)
 	w->pid = -1;
 	w->to_child = w->from_child = -1;
 	*err = NULL;
+	/* the CP932 table is built once here, not again in every child */
+	(void)cp932_table_get();
 	if (spawn(w, err) < 0) {
 		worker_free(w);
 		return NULL;

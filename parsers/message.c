@@ -375,6 +375,19 @@ static char *part_bytes(const part *p, size_t *len)
 	int enc = d->dt_encoded ? d->dt_encoding : MAILMIME_MECHANISM_8BIT;
 	const char *data = d->dt_data.dt_text.dt_data;
 	size_t dlen = d->dt_data.dt_text.dt_length;
+	if (enc == MAILMIME_MECHANISM_7BIT || enc == MAILMIME_MECHANISM_8BIT ||
+	    enc == MAILMIME_MECHANISM_BINARY) {
+		/* nothing to decode: the bytes less one final line break, as libetpan's
+		 * mailmime_binary_body_parse gives them, without its copy into a
+		 * reference-counted string (a global hash insert and delete) */
+		if (dlen && data[dlen - 1] == '\n' && --dlen && data[dlen - 1] == '\r')
+			dlen--;
+		*len = dlen;
+		out = xmalloc(dlen + 1);
+		memcpy(out, data, dlen);
+		out[dlen] = '\0';
+		return out;
+	}
 	if (mailmime_part_parse(data, dlen, &idx, enc, &etpan, len) != MAILIMF_NO_ERROR)
 		return NULL;
 	out = xmalloc(*len + 1);
