@@ -324,16 +324,6 @@ static size_t jis_escape(const unsigned char *p, size_t left, enum jis_mode *mod
 	return 0;
 }
 
-/* the Shift_JIS bytes of JIS X 0208 row/cell bytes j1 j2 */
-static inline void jis_to_sjis(unsigned char j1, unsigned char j2, unsigned char s[2])
-{
-	s[0] = (unsigned char)(((j1 + 1) >> 1) + (j1 <= 0x5E ? 0x70 : 0xB0));
-	if (j1 & 1)
-		s[1] = (unsigned char)(j2 + (j2 <= 0x5F ? 0x1F : 0x20));
-	else
-		s[1] = (unsigned char)(j2 + 0x7E);
-}
-
 static void jis_pair(struct jis *j, enum jis_mode mode, unsigned char j1, unsigned char j2)
 {
 	if (mode == J_X0212) {
@@ -386,21 +376,24 @@ static size_t jis_kanji_run(struct jis *j, const unsigned char *u, size_t i, siz
 	if (direct || j->pend_cs != CS_CP932)
 		jis_flush(j);
 	j->pend_cs = CS_CP932;
-	sb_room(b, (len - i) / 2 * 3 + 3); /* two bytes in, at most three out */
+	/* two bytes in, at most three out (four written: the table's length byte) */
+	sb_room(b, (len - i) / 2 * 3 + 4);
 	for (; i + 1 < len && jis_byte(u[i]) && jis_byte(u[i + 1]); i += 2) {
-		unsigned char s[2];
-		jis_to_sjis(u[i], u[i + 1], s);
 		if (!direct) {
+			unsigned char s[2];
+			jis_to_sjis(u[i], u[i + 1], s);
 			memcpy(b->s + b->len, s, 2);
 			b->len += 2;
 			continue;
 		}
-		uint32_t cp = t->pair[s[0]][s[1]];
-		if (cp == CP932_NONE) {
-			cp = 0xFFFD; /* what iconv makes of it: one U+FFFD for the pair */
+		const uint8_t *e = t->jis_utf8[u[i] - 0x21][u[i + 1] - 0x21];
+		if (e[3]) {
+			memcpy(b->s + b->len, e, 4);
+			b->len += e[3];
+		} else {
+			cp932_put_utf8(b, 0xFFFD); /* what iconv makes of it: one U+FFFD for the pair */
 			j->errors++;
 		}
-		cp932_put_utf8(b, cp);
 	}
 	b->s[b->len] = '\0';
 	return i;

@@ -68,6 +68,20 @@ static void build(void)
 	table.jis_direct = table.ascii_same;
 	for (unsigned b = 0x81; b <= 0xEF; b++)
 		table.jis_direct &= table.lead[b] || (b > 0x9F && b < 0xE0);
+	for (unsigned j1 = 0x21; j1 <= 0x7E && ok; j1++)
+		for (unsigned j2 = 0x21; j2 <= 0x7E; j2++) {
+			unsigned char sj[2];
+			jis_to_sjis((unsigned char)j1, (unsigned char)j2, sj);
+			uint32_t cp = table.lead[sj[0]] ? table.pair[sj[0]][sj[1]] : CP932_NONE;
+			uint8_t *e = table.jis_utf8[j1 - 0x21][j2 - 0x21];
+			if (cp == CP932_NONE)
+				continue;
+			char buf[4];
+			strbuf tmp = { buf, 0, sizeof buf };
+			cp932_put_utf8(&tmp, cp);
+			memcpy(e, buf, tmp.len);
+			e[3] = (uint8_t)tmp.len;
+		}
 	table_ok = ok;
 }
 

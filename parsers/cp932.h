@@ -28,6 +28,9 @@ typedef struct cp932_table {
 	bool lead[256];
 	uint16_t single[256];
 	uint16_t pair[256][256];
+	/* jis_utf8[j1 - 0x21][j2 - 0x21]: the UTF-8 of the JIS X 0208 pair j1 j2 (through
+	 * its Shift_JIS bytes and pair[]), its length in [3]; 0 when it has no mapping */
+	uint8_t jis_utf8[94][94][4];
 } cp932_table;
 
 /* The table, filled at the first call (any thread); NULL when iconv does not know
@@ -41,6 +44,16 @@ size_t cp932_bad_len(const unsigned char *p, size_t n);
 /* Append the decoding of in[0..len) to out; adds the number of U+FFFD to *errors.
  * false (nothing appended) when there is no table. */
 bool cp932_decode(const char *in, size_t len, strbuf *out, size_t *errors);
+
+/* the Shift_JIS bytes of JIS X 0208 row/cell bytes j1 j2 (0x21..0x7E each) */
+static inline void jis_to_sjis(unsigned char j1, unsigned char j2, unsigned char s[2])
+{
+	s[0] = (unsigned char)(((j1 + 1) >> 1) + (j1 <= 0x5E ? 0x70 : 0xB0));
+	if (j1 & 1)
+		s[1] = (unsigned char)(j2 + (j2 <= 0x5F ? 0x1F : 0x20));
+	else
+		s[1] = (unsigned char)(j2 + 0x7E);
+}
 
 /* append cp (below U+10000) as UTF-8; b has room for three more bytes */
 static inline void cp932_put_utf8(strbuf *b, uint32_t cp)
