@@ -22,7 +22,8 @@ void ctl_usage(void)
 	      "  list                            the defects with their three tracks\n"
 	      "  quarantine list [--all]         quarantined messages and records (open ones by default)\n"
 	      "  quarantine show ID              one entry: reason, message headers, warnings\n"
-	      "  quarantine reparse ID           parse the entry's message again and apply it\n"
+	      "  quarantine reparse ID           parse the entry's message again and apply it (also\n"
+	      "                                  mail kept raw after a parser crash or as poison)\n"
 	      "  quarantine assign ID MD-REF     assign an uncorrelated record to a defect by hand\n"
 	      "  reparse --all | MESSAGE-ID...   parse stored mail again (after a parser change)\n"
 	      "  mailbox resume NAME [UIDVALIDITY] clear a halt (e.g. after a UIDVALIDITY change)\n",
@@ -215,24 +216,93 @@ static int cmd_reparse(PGconn *c, const config *conf, int argc, char **argv)
 	return rc;
 }
 
+/*
+ * An entry that kept only the raw mail (poison, parser crash): parse it now and, when it
+ * parses, store and apply it as ingestion would, the mailbox item done and the entry
+ * resolved in the same transaction.  Mail that still does not parse stays quarantined.
+ */
+static int reparse_raw_entry(PGconn *c, const config *conf, const char *id, PGresult *q)
+{
+	char *err = NULL, *json = NULL, *raw = NULL;
+	int rc = 1;
+	parse_result r = { 0 };
+	store_result sr;
+	memset(&sr, 0, sizeof sr);
+	worker *w = NULL;
+	const char *p[] = { id };
+	PGresult *rr = db_query_ex(c, "SELECT raw FROM defectd.quarantine WHERE id = $1::bigint", 1, p, NULL,
+				   NULL, 1, &err);
+	if (!rr)
+		goto out;
+	size_t len = (size_t)PQgetlength(rr, 0, 0);
+	raw = xmalloc(len + 1);
+	memcpy(raw, PQgetvalue(rr, 0, 0), len);
+	raw[len] = '\0';
+	if (!(w = start_worker(conf)))
+		goto out;
+	if (!(json = worker_parse(w, raw, len, &err)) || result_from_json(json, strlen(json), conf->v, &r, &err) < 0)
+		goto out;
+	if (r.error) {
+		err = xasprintf("still does not parse (%s); the entry stays open", r.error);
+		goto out;
+	}
+	store_input in = { .mailbox = PQgetisnull(q, 0, 2) ? NULL : PQgetvalue(q, 0, 2),
+			   .source_key = PQgetisnull(q, 0, 3) ? NULL : PQgetvalue(q, 0, 3),
+			   .uid = strtoull(PQgetvalue(q, 0, 4), NULL, 10),
+			   .raw = raw, .raw_len = len, .r = &r, .v = conf->v,
+			   .resolves = strtoll(id, NULL, 10) };
+	if (!in.source_key)
+		in.mailbox = NULL;
+	if (store_ingest(c, &in, &sr, &err) != STORE_OK)
+		goto out;
+	printf("quarantine entry %s: %s as message %lld; %u opened, %u applied, %u uncorrelated\n", id,
+	       sr.duplicate ? "stored before" : "parsed and stored", (long long)sr.message, sr.opened,
+	       sr.applied, sr.uncorrelated);
+	rc = 0;
+out:
+	if (rc)
+		fprintf(stderr, "defectctl: quarantine entry %s: %s\n", id, err ? err : "failed");
+	if (w)
+		worker_free(w);
+	if (rr)
+		PQclear(rr);
+	store_result_free(&sr);
+	parse_result_free(&r);
+	free(json);
+	free(raw);
+	free(err);
+	return rc;
+}
+
 static int cmd_quarantine_reparse(PGconn *c, const config *conf, const char *id)
 {
 	const char *p[] = { id };
 	char *err = NULL;
-	PGresult *r = db_query(c, "SELECT message_id FROM defectd.quarantine WHERE id = $1::bigint", 1, p, &err);
-	if (!r || PQntuples(r) != 1 || PQgetisnull(r, 0, 0)) {
-		fprintf(stderr, "defectctl: quarantine entry %s %s\n", id,
-			err ? err : "has no stored message (poison, too big or a parser crash keep only raw mail)");
+	PGresult *r = db_query(c,
+		"SELECT q.message_id, q.resolved_at IS NOT NULL, b.name, q.source_key, coalesce(i.uid, 0),"
+		" q.raw IS NOT NULL FROM defectd.quarantine q"
+		" LEFT JOIN defectd.mailboxes b ON b.id = q.mailbox_id"
+		" LEFT JOIN defectd.mailbox_items i ON i.mailbox_id = q.mailbox_id AND i.source_key = q.source_key"
+		" WHERE q.id = $1::bigint", 1, p, &err);
+	if (!r || PQntuples(r) != 1) {
+		fprintf(stderr, "defectctl: quarantine entry %s %s\n", id, err ? err : "not found");
 		free(err);
 		if (r)
 			PQclear(r);
 		return 1;
 	}
-	char *mid = xstrdup(PQgetvalue(r, 0, 0));
+	int rc = 1;
+	if (!PQgetisnull(r, 0, 0)) {
+		char *argv[] = { PQgetvalue(r, 0, 0) };
+		rc = cmd_reparse(c, conf, 1, argv);
+	} else if (db_bool(r, 0, 1)) {
+		fprintf(stderr, "defectctl: quarantine entry %s is already resolved\n", id);
+	} else if (!db_bool(r, 0, 5)) {
+		fprintf(stderr, "defectctl: quarantine entry %s has no mail (too big: it was never fetched)\n", id);
+	} else {
+		rc = reparse_raw_entry(c, conf, id, r);
+	}
 	PQclear(r);
-	char *argv[] = { mid };
-	int rc = cmd_reparse(c, conf, 1, argv);
-	free(mid);
 	return rc;
 }
 

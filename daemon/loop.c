@@ -270,7 +270,7 @@ static enum item_rc ingest_item(daemon_state *d, mbox *b, const source_item *it,
 		goto out;
 	}
 	/* an ordinary parse error is stored as a quarantined message (re-parsable later) */
-	store_input in = { b->conf->name, it->key, it->uid, raw, len, &r, d->conf->v, &d->tc };
+	store_input in = { b->conf->name, it->key, it->uid, raw, len, &r, d->conf->v, &d->tc, 0 };
 	store_result sr;
 	memset(&sr, 0, sizeof sr);
 	if (store_ingest(d->db, &in, &sr, &err) != STORE_OK) {

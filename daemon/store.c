@@ -696,6 +696,21 @@ static int quarantine_row(PGconn *c, int64_t message, int64_t mailbox, const cha
 	return r ? 0 : -1;
 }
 
+/* a raw-only quarantine entry whose mail is now stored as message `message` */
+static void queue_resolve_raw(db_batch *b, int64_t entry, int64_t message, bool duplicate)
+{
+	char q[24], m[24], obj[40];
+	const char *p[3] = { db_int_param(q, entry), db_int_param(m, message),
+			     duplicate ? "reparsed: stored before as message " : "reparsed: stored as message " };
+	db_batch_add(b, "UPDATE defectd.quarantine SET resolved_at = now(), resolution = $3 || $2,"
+			" message_id = $2::bigint WHERE id = $1::bigint AND resolved_at IS NULL",
+		     3, p, NULL);
+	snprintf(obj, sizeof obj, "quarantine:%lld", (long long)entry);
+	json_t *d = json_pack("{sI sb}", "message", (json_int_t)message, "duplicate", duplicate);
+	queue_audit(b, "quarantine.reparse", obj, d);
+	json_decref(d);
+}
+
 int store_ingest(PGconn *c, const store_input *in, store_result *out, char **err)
 {
 	int rc = -1;
@@ -743,6 +758,8 @@ int store_ingest(PGconn *c, const store_input *in, store_result *out, char **err
 	if (mailbox)
 		queue_item_settle(&b, mailbox, in->source_key, in->uid, message,
 				  !duplicate && in->r->error ? "quarantined" : "done");
+	if (in->resolves)
+		queue_resolve_raw(&b, in->resolves, message, duplicate);
 	db_batch_add(&b, "COMMIT", 0, NULL, NULL);
 	if (db_batch_run(c, &b, err) < 0)
 		goto out;

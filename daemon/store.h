@@ -59,6 +59,8 @@ typedef struct store_input {
 	const parse_result *r;	/* with r->error set the message is stored and quarantined */
 	const vocab *v;		/* the vocabulary r was made with */
 	const track_conf *tc;	/* NULL = track_conf_default() */
+	int64_t resolves;	/* a quarantine entry that kept only this raw mail (poison, parser
+				 * crash ...): resolved in the same transaction; 0 = none */
 } store_input;
 
 typedef struct store_result {

@@ -126,6 +126,38 @@ run_once mixed
 expect_eq "a second pass adds nothing" "$(q "SELECT count(*) || '/' || (SELECT count(*) FROM defectd.records) || '/' || (SELECT count(*) FROM defectd.field_values) FROM defectd.messages")" "$before"
 grep -q "message(s) processed" <(tail -3 "$T/mixed.log") && bad "second pass processed nothing" "$(tail -3 "$T/mixed.log")" || ok "second pass processed nothing"
 
+# ---- quarantine reparse of mail kept raw (a parser crash or poison, after a parser fix) ------
+# a defect report of its own (a Message-ID no other test uses), and the sample's hostile mail
+rawmail=$T/raw-report.eml
+sed -e 's/^Message-ID: .*/Message-ID: <raw-reparse.1@kita24.example.jp>/' \
+    -e 's/^製造番号：.*/製造番号：T3K2406R00001/' tests/corpus/cases/201-part-plain-only-lf.eml > "$rawmail"
+hostile=$(grep -l 'boundary="\\"' tests/fixtures/sample-maildir/new/* | head -1)
+qid=$(q "INSERT INTO defectd.quarantine (mailbox_id, source_key, reason_kind, reason, raw)
+	SELECT id, 'raw/1', 'parser_crash', 'the parser died on this message (Segmentation fault)',
+	decode('$(od -An -v -tx1 "$rawmail" | tr -d ' \n')', 'hex') FROM defectd.mailboxes WHERE name = 'mixed' RETURNING id" | head -1)
+msgs_before=$(q "SELECT count(*) FROM defectd.messages")
+out=$("$ROOT/build/defectctl" -c "$T/mixed.yaml" quarantine reparse "$qid" 2>&1); rc=$?
+[ $rc -eq 0 ] && echo "$out" | grep -q "parsed and stored as message" && ok "quarantine reparse of raw-only mail stores it" || bad "quarantine reparse raw" "$out"
+expect_eq "the raw entry is resolved in the same transaction, linked to its message" \
+	"$(q "SELECT (resolved_at IS NOT NULL) || ' ' || (resolution = 'reparsed: stored as message ' || message_id) || ' ' ||
+	     (SELECT count(*) FROM defectd.messages) - $msgs_before || ' ' ||
+	     (SELECT count(*) FROM defectd.records r WHERE r.message_id = q.message_id AND r.defect_id IS NOT NULL) || ' ' ||
+	     (SELECT count(*) FROM defectd.audit_log WHERE action = 'quarantine.reparse' AND object = 'quarantine:' || q.id)
+	     FROM defectd.quarantine q WHERE id = $qid")" "true true 1 1 1"
+counts() { q "SELECT (SELECT count(*) FROM defectd.messages) || '/' || (SELECT count(*) FROM defectd.defects) || '/' ||
+	(SELECT count(*) FROM defectd.field_values) || '/' || (SELECT count(*) FROM defectd.quarantine)"; }
+before=$(counts)
+out=$("$ROOT/build/defectctl" -c "$T/mixed.yaml" quarantine reparse "$qid" 2>&1); rc=$?
+[ $rc -eq 0 ] && [ "$(counts)" = "$before" ] && ok "reparsing the entry again re-applies its stored message and adds nothing" ||
+	bad "reparse twice" "$out; $before -> $(counts)"
+qid2=$(q "INSERT INTO defectd.quarantine (mailbox_id, source_key, reason_kind, reason, raw)
+	SELECT id, 'raw/2', 'poison', '3 attempts failed',
+	decode('$(od -An -v -tx1 "$hostile" | tr -d ' \n')', 'hex') FROM defectd.mailboxes WHERE name = 'mixed' RETURNING id" | head -1)
+out=$("$ROOT/build/defectctl" -c "$T/mixed.yaml" quarantine reparse "$qid2" 2>&1); rc=$?
+[ $rc -ne 0 ] && echo "$out" | grep -q "still does not parse" && \
+	[ "$(q "SELECT resolved_at IS NULL FROM defectd.quarantine WHERE id = $qid2")" = "t" ] && \
+	ok "raw mail that still does not parse stays quarantined" || bad "reparse hostile raw" "$out"
+
 # ---- kill -9 in the middle of a batch -------------------------------------------------------
 /usr/bin/python3 tests/bench/gen.py "$T/gen" 600 --seed 7 >/dev/null
 config crash

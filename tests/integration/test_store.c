@@ -148,7 +148,7 @@ static int64_t last_message;
 static int ingest(const parse_result *r, uint64_t uid, store_result *out)
 {
 	char *raw = raw_of(r), *key = xasprintf("7/%llu", (unsigned long long)uid), *err = NULL;
-	store_input in = { "inbox", key, uid, raw, strlen(raw), r, V, NULL };
+	store_input in = { "inbox", key, uid, raw, strlen(raw), r, V, NULL, 0 };
 	int rc = store_ingest(D, &in, out, &err);
 	if (rc != STORE_OK)
 		fprintf(stderr, "# store_ingest: %s\n", err);
@@ -295,7 +295,7 @@ static void test_ingest(void)
 	parse_result *n = pr_new(NULL, "自動応答: 不在です", NULL, NULL);
 	n->noise = xstrdup("auto-reply");
 	char *raw = xstrdup("Subject: auto\r\n\r\nI am away.\r\n"), *err = NULL;
-	store_input in = { "inbox", "7/4", 4, raw, strlen(raw), n, V, NULL };
+	store_input in = { "inbox", "7/4", 4, raw, strlen(raw), n, V, NULL, 0 };
 	store_result s1, s2;
 	int rc1 = store_ingest(D, &in, &s1, &err);
 	in.source_key = "7/5", in.uid = 5;
@@ -684,7 +684,7 @@ static void test_end_to_end(void)
 	int prc = message_parse(eml, sizeof eml - 1, V, &lim, &r);
 	store_result s;
 	char *err = NULL;
-	store_input in = { "inbox", "7/30", 30, eml, sizeof eml - 1, &r, V, NULL };
+	store_input in = { "inbox", "7/30", 30, eml, sizeof eml - 1, &r, V, NULL, 0 };
 	int rc = prc == 0 ? store_ingest(D, &in, &s, &err) : STORE_BAD;
 	CHECK(rc == STORE_OK && s.opened == 1 &&
 	      eq(q(A, "SELECT ref FROM defectd.defects WHERE serial_no = 'E2E-SERIAL-1'", NULL), "MD-2026-00004") &&
@@ -710,7 +710,7 @@ static void test_errors(void)
 	parse_result *x = pr_new("<x1@dealer.example>", "不具合報告", "2030-01-05T09:00:00+09:00", NULL);
 	pr_add(x, KIND_DEFECT_REPORT, NULL, "report_date", "2030-01-04", "serial_no", "SN-X", NULL);
 	char *raw = raw_of(x);
-	store_input in = { "inbox", "7/40", 40, raw, strlen(raw), x, V, NULL };
+	store_input in = { "inbox", "7/40", 40, raw, strlen(raw), x, V, NULL, 0 };
 	int rc = store_ingest(D, &in, &s, &err);
 	CHECK(rc == STORE_BAD && eq(q(A, "SELECT count(*) FROM defectd.messages", NULL), before) &&
 	      eq(q(A, "SELECT count(*) FROM defectd.mailbox_items WHERE source_key = '7/40'", NULL), "0"),
@@ -813,7 +813,7 @@ static void test_batching(void)
 	parse_result *o = pr_new("<o1@dealer.example>", "[MD-2027-00001] 返送", "2027-03-06T09:00:00+09:00", NULL);
 	pr_add(o, KIND_SHIPMENT_NOTICE, "MD-2027-00001", "tracking_no", "888800002222", "carrier", "SAGAWA", NULL);
 	char *raw = raw_of(o);
-	store_input in = { "inbox", "7/52", 52, raw, strlen(raw), o, V, NULL };
+	store_input in = { "inbox", "7/52", 52, raw, strlen(raw), o, V, NULL, 0 };
 	rc = store_ingest(D, &in, &s, &err);
 	CHECK(rc == STORE_TEMP && PQtransactionStatus(D) == PQTRANS_IDLE && PQpipelineStatus(D) == PQ_PIPELINE_OFF &&
 	      eq(q(A, "SELECT count(*) FROM defectd.messages WHERE message_id = '<o1@dealer.example>'", NULL), "0") &&
