@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -276,9 +277,11 @@ reaped:
 
 static int spawn(worker *w, char **err)
 {
+	/* requests go down a socket, written with MSG_NOSIGNAL: a child that died with
+	 * requests unread must give the caller EPIPE, not a SIGPIPE that ends it */
 	int down[2], up[2];
-	if (pipe2(down, O_CLOEXEC) < 0) {
-		*err = xasprintf("pipe: %s", strerror(errno));
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, down) < 0) {
+		*err = xasprintf("socketpair: %s", strerror(errno));
 		return -1;
 	}
 	if (pipe2(up, O_CLOEXEC) < 0) {
@@ -409,7 +412,8 @@ static int pump_out(worker *w)
 			if (p->len > body)
 				iov[n++] = (struct iovec){ p->bytes + body, p->len - body };
 		}
-		ssize_t r = writev(w->to_child, iov, n);
+		struct msghdr mh = { .msg_iov = iov, .msg_iovlen = (size_t)n };
+		ssize_t r = sendmsg(w->to_child, &mh, MSG_NOSIGNAL);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0 && errno == EAGAIN)

@@ -721,7 +721,7 @@ static void test_errors(void)
 
 	parse_result *u = pr_new("<u1@dealer.example>", "bad \xff utf-8", NULL, NULL);
 	raw = raw_of(u);
-	in = (store_input){ "inbox", "7/41", 41, raw, strlen(raw), u, V, NULL };
+	in = (store_input){ "inbox", "7/41", 41, raw, strlen(raw), u, V, NULL, 0 };
 	rc = store_ingest(D, &in, &s, &err);
 	CHECK(rc == STORE_BAD && err && strstr(err, "subject"), "invalid UTF-8 in a parse result is refused: %s",
 	      err ? err : "");
@@ -734,7 +734,7 @@ static void test_errors(void)
 	parse_result *p = pr_new("<p1@dealer.example>", "不具合報告", NULL, NULL);
 	pr_add(p, KIND_DEFECT_REPORT, NULL, "serial_no", "SN-P", NULL);
 	raw = raw_of(p);
-	in = (store_input){ "inbox", "7/42", 42, raw, strlen(raw), p, V, NULL };
+	in = (store_input){ "inbox", "7/42", 42, raw, strlen(raw), p, V, NULL, 0 };
 	rc = store_ingest(D, &in, &s, &err);
 	CHECK(rc == STORE_TEMP, "a missing privilege is STORE_TEMP (retry, not poison): %s", err ? err : "");
 	xfree(&err);
@@ -834,7 +834,7 @@ static void test_batching(void)
 	parse_result *p = pr_new("<p2@dealer.example>", "不具合報告", "2027-03-07T09:00:00+09:00", NULL);
 	pr_add(p, KIND_DEFECT_REPORT, NULL, "serial_no", "SN-P2", NULL);
 	raw = raw_of(p);
-	in = (store_input){ "fresh-box", "9/3", 3, raw, strlen(raw), p, V, NULL };
+	in = (store_input){ "fresh-box", "9/3", 3, raw, strlen(raw), p, V, NULL, 0 };
 	rc = store_ingest(D, &in, &s, &err);
 	CHECK(rc == STORE_OK && s.opened == 1 &&
 	      eq(q(A, "SELECT b.name || ' ' || b.last_uid || ' ' || i.state FROM defectd.messages m"
