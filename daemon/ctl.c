@@ -145,20 +145,27 @@ static int cmd_quarantine_show(PGconn *c, const char *id)
 		1, p);
 }
 
+/* raw mail through the parser process into *r */
+static int parse_in_worker(worker *w, const config *conf, const char *raw, size_t len, parse_result *r,
+			   char **err)
+{
+	char *json = worker_parse(w, raw, len, err);
+	int rc = json ? result_from_json(json, strlen(json), conf->v, r, err) : -1;
+	free(json);
+	return rc;
+}
+
 /* parse raw mail in the worker and apply it again */
 static int reparse_message(PGconn *c, const config *conf, worker *w, int64_t id)
 {
-	char *err = NULL, *raw = NULL, *json = NULL;
+	char *err = NULL, *raw = NULL;
 	size_t len = 0;
 	int rc = 1;
 	parse_result r = { 0 };
 	store_result sr;
 	memset(&sr, 0, sizeof sr);
-	if (store_message_raw(c, id, &raw, &len, &err) != STORE_OK)
-		goto out;
-	if (!(json = worker_parse(w, raw, len, &err)))
-		goto out;
-	if (result_from_json(json, strlen(json), conf->v, &r, &err) < 0)
+	if (store_message_raw(c, id, &raw, &len, &err) != STORE_OK ||
+	    parse_in_worker(w, conf, raw, len, &r, &err) < 0)
 		goto out;
 	if (store_reparse(c, id, &r, conf->v, NULL, &sr, &err) != STORE_OK)
 		goto out;
@@ -171,7 +178,6 @@ out:
 		fprintf(stderr, "defectctl: message %lld: %s\n", (long long)id, err ? err : "failed");
 	store_result_free(&sr);
 	parse_result_free(&r);
-	free(json);
 	free(raw);
 	free(err);
 	return rc;
@@ -223,24 +229,15 @@ static int cmd_reparse(PGconn *c, const config *conf, int argc, char **argv)
  */
 static int reparse_raw_entry(PGconn *c, const config *conf, const char *id, PGresult *q)
 {
-	char *err = NULL, *json = NULL, *raw = NULL;
+	char *err = NULL, *raw = NULL;
+	size_t len = 0;
 	int rc = 1;
 	parse_result r = { 0 };
 	store_result sr;
 	memset(&sr, 0, sizeof sr);
 	worker *w = NULL;
-	const char *p[] = { id };
-	PGresult *rr = db_query_ex(c, "SELECT raw FROM defectd.quarantine WHERE id = $1::bigint", 1, p, NULL,
-				   NULL, 1, &err);
-	if (!rr)
-		goto out;
-	size_t len = (size_t)PQgetlength(rr, 0, 0);
-	raw = xmalloc(len + 1);
-	memcpy(raw, PQgetvalue(rr, 0, 0), len);
-	raw[len] = '\0';
-	if (!(w = start_worker(conf)))
-		goto out;
-	if (!(json = worker_parse(w, raw, len, &err)) || result_from_json(json, strlen(json), conf->v, &r, &err) < 0)
+	if (store_quarantine_raw(c, strtoll(id, NULL, 10), &raw, &len, &err) != STORE_OK ||
+	    !(w = start_worker(conf)) || parse_in_worker(w, conf, raw, len, &r, &err) < 0)
 		goto out;
 	if (r.error) {
 		err = xasprintf("still does not parse (%s); the entry stays open", r.error);
@@ -264,11 +261,8 @@ out:
 		fprintf(stderr, "defectctl: quarantine entry %s: %s\n", id, err ? err : "failed");
 	if (w)
 		worker_free(w);
-	if (rr)
-		PQclear(rr);
 	store_result_free(&sr);
 	parse_result_free(&r);
-	free(json);
 	free(raw);
 	free(err);
 	return rc;

@@ -813,16 +813,18 @@ out:
 	return finish(c, rc == 0, err);
 }
 
-int store_message_raw(PGconn *c, int64_t message, char **raw, size_t *len, char **err)
+/* the raw bytes of row `id` by `sql` (one bytea column); `what` names the row */
+static int read_raw(PGconn *c, const char *sql, const char *what, int64_t id, char **raw, size_t *len,
+		    char **err)
 {
 	int rc = -1;
 	char m[24];
-	const char *p[1] = { db_int_param(m, message) };
-	PGresult *r = db_query_ex(c, "SELECT raw FROM defectd.messages WHERE id = $1", 1, p, NULL, NULL, 1, err);
+	const char *p[1] = { db_int_param(m, id) };
+	PGresult *r = db_query_ex(c, sql, 1, p, NULL, NULL, 1, err);
 	if (!r)
 		goto out;
-	if (PQntuples(r) != 1) {
-		*err = xasprintf("message %s not found", m);
+	if (PQntuples(r) != 1 || PQgetisnull(r, 0, 0)) {
+		*err = xasprintf("%s %s not found", what, m);
 		goto out;
 	}
 	*len = (size_t)PQgetlength(r, 0, 0);
@@ -833,6 +835,17 @@ int store_message_raw(PGconn *c, int64_t message, char **raw, size_t *len, char 
 out:
 	PQclear(r);
 	return finish(c, rc == 0, err);
+}
+
+int store_message_raw(PGconn *c, int64_t message, char **raw, size_t *len, char **err)
+{
+	return read_raw(c, "SELECT raw FROM defectd.messages WHERE id = $1", "message", message, raw, len, err);
+}
+
+int store_quarantine_raw(PGconn *c, int64_t entry, char **raw, size_t *len, char **err)
+{
+	return read_raw(c, "SELECT raw FROM defectd.quarantine WHERE id = $1", "raw mail of quarantine entry",
+			entry, raw, len, err);
 }
 
 /* ---- re-parse, assignment, recompute ---------------------------------------------------- */

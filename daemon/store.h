@@ -129,6 +129,8 @@ int store_quarantine(PGconn *c, const char *mailbox, const char *source_key, uin
 
 /* The raw mail of messages.id (to parse it again); caller frees *raw. */
 int store_message_raw(PGconn *c, int64_t message, char **raw, size_t *len, char **err) WUR;
+/* The raw mail a quarantine entry kept (poison, parser crash); caller frees *raw. */
+int store_quarantine_raw(PGconn *c, int64_t entry, char **raw, size_t *len, char **err) WUR;
 
 /*
  * Apply a stored message again after a parser change, in one transaction: what it

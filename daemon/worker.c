@@ -394,12 +394,18 @@ static int child_failed(worker *w, const char *what, worker_done_fn done, void *
 	return spawn(w, err);
 }
 
+/* how many of the queued messages may be in flight now */
+static size_t send_limit(const worker *w)
+{
+	return w->suspects ? 1 : w->qlen;
+}
+
 /* write as much as possible of the queued frames, several per system call: entries
  * before nsent are written completely, the one at nsent may be written in part.
  * While there are suspects, only one message is in flight at a time. */
 static int pump_out(worker *w)
 {
-	size_t limit = w->suspects ? 1 : w->qlen;
+	size_t limit = send_limit(w);
 	while (w->nsent < limit) {
 		struct iovec iov[64];
 		int n = 0;
@@ -477,7 +483,7 @@ static int step(worker *w, int ms, worker_done_fn done, void *ctx, char **err)
 	if (pump_out(w) < 0)
 		return child_failed(w, "died", done, ctx, err);
 	struct pollfd pf[2] = { { w->from_child, POLLIN, 0 }, { w->to_child, 0, 0 } };
-	if (w->nsent < (w->suspects ? 1 : w->qlen))
+	if (w->nsent < send_limit(w))
 		pf[1].events = POLLOUT;
 	int r = poll(pf, 2, ms);
 	if (r < 0 && errno != EINTR) {

@@ -73,13 +73,11 @@ static void build(void)
 			unsigned char sj[2];
 			jis_to_sjis((unsigned char)j1, (unsigned char)j2, sj);
 			uint32_t cp = table.lead[sj[0]] ? table.pair[sj[0]][sj[1]] : CP932_NONE;
-			uint8_t *e = table.jis_utf8[j1 - 0x21][j2 - 0x21];
 			if (cp == CP932_NONE)
 				continue;
-			char buf[4];
-			strbuf tmp = { buf, 0, sizeof buf };
+			uint8_t *e = table.jis_utf8[j1 - 0x21][j2 - 0x21];
+			strbuf tmp = { (char *)e, 0, 4 };
 			cp932_put_utf8(&tmp, cp);
-			memcpy(e, buf, tmp.len);
 			e[3] = (uint8_t)tmp.len;
 		}
 	table_ok = ok;
