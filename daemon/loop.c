@@ -147,6 +147,9 @@ static bool db_ensure(daemon_state *d)
 
 enum item_rc { ITEM_OK, ITEM_STOP_BATCH, ITEM_DB_LOST };
 
+/* messages whose first attempt is counted in one statement: a crash in the middle leaves
+ * at most one uncounted try on each of the others (store_items_first_attempt) */
+#define ATTEMPT_SLICE 32
 #define MARK_SLICE 64	/* committed messages marked on the server in one command */
 
 /* committed messages waiting for their mark on the server (done in one go) */
@@ -206,16 +209,19 @@ static enum item_rc store_failed(daemon_state *d, mbox *b, const source_item *it
 	return db_connection_lost(d->db) ? ITEM_DB_LOST : ITEM_STOP_BATCH;
 }
 
-static enum item_rc ingest_item(daemon_state *d, mbox *b, const source_item *it, uint64_t uidvalidity, marks *mk)
+/* fresh: its first attempt is already counted (store_items_first_attempt) */
+static enum item_rc ingest_item(daemon_state *d, mbox *b, const source_item *it, uint64_t uidvalidity, bool fresh,
+				marks *mk)
 {
 	char *err = NULL, *raw = NULL, *json = NULL;
 	size_t len = 0;
-	int attempts = 0;
+	int attempts = 1;
 	bool done = false;
 	enum item_rc rc = ITEM_OK;
 	parse_result r = { 0 };
 
-	if (store_item_attempt(d->db, b->conf->name, it->key, it->uid, &attempts, &done, &err) != STORE_OK) {
+	if (!fresh &&
+	    store_item_attempt(d->db, b->conf->name, it->key, it->uid, &attempts, &done, &err) != STORE_OK) {
 		rc = store_failed(d, b, it, "recording an attempt at", err);
 		err = NULL;
 		goto out;
@@ -329,6 +335,24 @@ static void record_poll(daemon_state *d, mbox *b, const char *error)
 	}
 }
 
+/* the first attempt at the next n items in one statement (none counted when it fails:
+ * each item then counts its own) */
+static void first_attempts(daemon_state *d, mbox *b, const source_item *items, size_t n, bool *fresh)
+{
+	const char *keys[ATTEMPT_SLICE];
+	uint64_t uids[ATTEMPT_SLICE];
+	char *err = NULL;
+	for (size_t i = 0; i < n; i++) {
+		keys[i] = items[i].key;
+		uids[i] = items[i].uid;
+	}
+	if (store_items_first_attempt(d->db, b->conf->name, keys, uids, n, fresh, &err) != STORE_OK) {
+		log_debug("%s: counting first attempts failed (each message counts its own): %s", b->conf->name,
+			  err ? err : "?");
+		free(err);
+	}
+}
+
 static void poll_mailbox(daemon_state *d, mbox *b)
 {
 	char *err = NULL, *halted = NULL;
@@ -409,9 +433,12 @@ static void poll_mailbox(daemon_state *d, mbox *b)
 	}
 	size_t done = 0;
 	marks mk = { NULL, 0, 0 };
+	bool fresh[ATTEMPT_SLICE];
 	source_prefetch(b->src, items, n, uidvalidity, d->conf->limits.max_message_bytes);
 	for (size_t i = 0; i < n && !got_term; i++) {
-		enum item_rc rc = ingest_item(d, b, &items[i], uidvalidity, &mk);
+		if (i % ATTEMPT_SLICE == 0)
+			first_attempts(d, b, items + i, n - i < ATTEMPT_SLICE ? n - i : ATTEMPT_SLICE, fresh);
+		enum item_rc rc = ingest_item(d, b, &items[i], uidvalidity, fresh[i % ATTEMPT_SLICE], &mk);
 		/* marks wait for a slice, never for long: a crash before the mark repeats it.
 		 * The slice stays small: the STORE brings back the server's pending flag news
 		 * (\Seen set by the fetch-ahead connections, one line per message), and curl

@@ -9,6 +9,7 @@
 #include "store.h"
 #include "db.h"
 
+#include <inttypes.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,6 +116,13 @@ static const char SQL_ITEM_ATTEMPT_BY_NAME[] =
 	" attempts = i.attempts + CASE WHEN i.state = 'pending' THEN 1 ELSE 0 END,"
 	" last_attempt_at = CASE WHEN i.state = 'pending' THEN now() ELSE i.last_attempt_at END,"
 	" uid = EXCLUDED.uid RETURNING attempts, state";
+
+/* items never seen before get their row and first attempt; the others are left alone */
+static const char SQL_ITEMS_FIRST_ATTEMPT[] =
+	"INSERT INTO defectd.mailbox_items (mailbox_id, source_key, uid, attempts, last_attempt_at)"
+	" SELECT b.id, u.k, u.uid, 1, now() FROM defectd.mailboxes b,"
+	"  unnest($2::text[], $3::bigint[]) AS u(k, uid) WHERE b.name = $1"
+	" ON CONFLICT (mailbox_id, source_key) DO NOTHING RETURNING source_key";
 
 static const char SQL_ITEM_LOCK[] =
 	"SELECT state FROM defectd.mailbox_items WHERE mailbox_id = $1 AND source_key = $2 FOR UPDATE";
@@ -606,6 +614,38 @@ done:
 out:
 	PQclear(r);
 	return finish(c, rc == 0, err);
+}
+
+int store_items_first_attempt(PGconn *c, const char *mailbox, const char *const *keys, const uint64_t *uids,
+			      size_t n, bool *fresh, char **err)
+{
+	for (size_t i = 0; i < n; i++)
+		fresh[i] = false;
+	if (!n || !mailbox || !*mailbox || PQtransactionStatus(c) != PQTRANS_IDLE)
+		return 0;
+	char **u = xcalloc(n, sizeof *u);
+	for (size_t i = 0; i < n; i++)
+		u[i] = xasprintf("%" PRIu64, uids[i]);
+	char *karr = db_text_array(keys, n), *uarr = db_text_array((const char *const *)u, n);
+	const char *p[3] = { mailbox, karr, uarr };
+	PGresult *r = db_query(c, SQL_ITEMS_FIRST_ATTEMPT, 3, p, err);
+	for (int row = 0; r && row < PQntuples(r); row++) {
+		const char *k = db_value(r, row, 0);
+		for (size_t i = 0; i < n; i++)
+			if (!fresh[i] && keys[i] && !strcmp(keys[i], k)) {
+				fresh[i] = true;
+				break;
+			}
+	}
+	for (size_t i = 0; i < n; i++)
+		free(u[i]);
+	free(u);
+	free(karr);
+	free(uarr);
+	if (!r)
+		return -1;
+	PQclear(r);
+	return 0;
 }
 
 /* the id of the message stored before with the same identity (a new statement: it sees one

@@ -97,6 +97,17 @@ int store_mailbox_poll_result(PGconn *c, const char *name, const char *error, ch
 /* ---- messages ------------------------------------------------------------------------------ */
 
 /*
+ * The first attempt at several messages never seen before, in one statement (its own
+ * transaction): fresh[i] is set for each keys[i] that got its item row now, with one
+ * attempt counted.  Those need no store_item_attempt; every other one does (an item seen
+ * before, done, or tried by a run that did not finish it: its attempts count one by one,
+ * so a message that kills the daemon is blamed alone).  A batch cut short by a crash
+ * leaves at most one uncounted try on each message it did not reach.
+ */
+int store_items_first_attempt(PGconn *c, const char *mailbox, const char *const *keys, const uint64_t *uids,
+			      size_t n, bool *fresh, char **err);
+
+/*
  * One attempt at a fetched message, in its own transaction, before parsing it.
  * *already_done: the item is done or quarantined — skip it (mark it on the server again if
  * needed).  Otherwise *attempts is the count including this one; past the limit the caller

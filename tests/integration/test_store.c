@@ -596,6 +596,26 @@ static void test_mailbox(void)
 	CHECK(rc == STORE_OK && rc2 == STORE_OK && done && attempts == 2 &&
 	      eq(q(A, "SELECT count(*) FROM defectd.quarantine WHERE source_key = '1000/7'", NULL), "1"),
 	      "a settled item is reported done and not quarantined twice");
+
+	/* first attempts in one statement: new items only; the rest count one by one */
+	const char *keys[4] = { "1000/20", "1000/21", "1000/7", "1000/22" };
+	const uint64_t uids[4] = { 20, 21, 7, 22 };
+	bool fresh[4] = { false, false, true, false };
+	rc = store_items_first_attempt(D, "other", keys, uids, 3, fresh, &err);
+	CHECK(rc == STORE_OK && fresh[0] && fresh[1] && !fresh[2] &&
+	      eq(q(A, "SELECT string_agg(source_key || ':' || attempts || ':' || state || ':' || uid, ',' ORDER BY uid)"
+		      " FROM defectd.mailbox_items WHERE source_key IN ('1000/20', '1000/21', '1000/7')", NULL),
+		 "1000/7:2:quarantined:7,1000/20:1:pending:20,1000/21:1:pending:21"),
+	      "first attempts: new items get their row and one attempt, a settled one is left alone: %s",
+	      err ? err : "");
+	rc = store_items_first_attempt(D, "other", keys, uids, 4, fresh, &err);
+	CHECK(rc == STORE_OK && !fresh[0] && !fresh[1] && !fresh[2] && fresh[3] &&
+	      eq(q(A, "SELECT attempts FROM defectd.mailbox_items WHERE source_key = '1000/20'", NULL), "1"),
+	      "first attempts again (a run cut short): items seen before are not fresh and not counted again");
+	rc = store_item_attempt(D, "other", "1000/20", 20, &attempts, &done, &err);
+	CHECK(rc == STORE_OK && attempts == 2 && !done, "an item tried before then counts its own attempt");
+	rc = store_items_first_attempt(D, "no such mailbox", keys, uids, 4, fresh, &err);
+	CHECK(rc == STORE_OK && !fresh[0] && !fresh[3], "first attempts for a mailbox without its row: none fresh");
 	rc = store_quarantine(D, "other", "1000/8", 8, NULL, 0, STORE_Q_TOO_BIG, "30 MB > 25 MB", &err);
 	CHECK(rc == STORE_OK && eq(q(A, "SELECT raw IS NULL FROM defectd.quarantine WHERE source_key = '1000/8'", NULL), "t"),
 	      "too big mail is quarantined unread");
