@@ -179,6 +179,9 @@ int main(int argc, char **argv)
 			}
 			report(s, cmd, rc, err);
 			free(key);
+		} else if (!strcmp(cmd, "prefetch")) {
+			source_prefetch(s, items, n, uidvalidity, max_bytes);
+			printf("prefetch OK\n");
 		} else if (!strcmp(cmd, "disconnect")) {
 			source_disconnect(s);
 			printf("disconnect OK\n");

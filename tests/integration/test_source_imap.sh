@@ -88,6 +88,18 @@ same=1
 for i in 1 2 3; do cmp -s "$T/f$i" "$T/mail/m$i.eml" || same=0; done
 if [ "$same" = 1 ]; then ok "fetch returns the exact bytes (one connection, three fetches)"; else bad "fetch bytes" "$out"; fi
 
+# fetching ahead: \Seen is set for the batch first (one flag change, not one per fetch)
+raw INBOX 'UID STORE 1:3 -FLAGS.SILENT (\Seen)' >/dev/null
+out=$(probe --url "$PLAIN/INBOX" --plain --uidvalidity "$UV" scan prefetch fetch 1 "$T/p1" fetch 2 "$T/p2" fetch 3 "$T/p3")
+same=1
+for i in 1 2 3; do cmp -s "$T/p$i" "$T/mail/m$i.eml" || same=0; done
+seen=$(raw INBOX 'UID SEARCH SEEN')
+if [ "$same" = 1 ] && printf '%s' "$seen" | grep -q 'SEARCH 1 2 3$'; then
+	ok "fetch ahead: exact bytes from the extra connections, the batch marked \\Seen"
+else
+	bad "fetch ahead" "$out / $seen"
+fi
+
 out=$(probe --url "$PLAIN/" --plain --max 2 scan)
 check "max 2 keeps the first two" "$out" "^scan OK uidvalidity=$UV n=2$"
 check_not "max 2 drops UID 3" "$out" "uid=3 "
