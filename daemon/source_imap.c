@@ -1048,7 +1048,7 @@ static source_rc imap_mark_done(void *impl, const source_item *it, uint64_t uidv
  * instead of a round trip each.  Slices stay short so a command line never nears
  * the server's limits.
  */
-/* fn for the UIDs of items, as sets ("3,5:9") of at most max_ranges ranges and
+/* fn for the UIDs in[0..n) (zeros skipped), as sets ("3,5:9") of at most max_ranges ranges and
  * max_uids UIDs each */
 static source_rc for_uid_sets(imap *m, const uint64_t *in, size_t n, uint64_t uidvalidity,
 			      size_t max_ranges, size_t max_uids, set_fn fn, char **err)
