@@ -61,6 +61,8 @@ static char *pg_error(PGconn *c, const PGresult *r, const char *what)
 #define REPLAN_FACTOR 4u
 
 typedef struct prepared {
+	const char *sql;	/* the text it was last asked for by (a constant, usually) */
+	char *text;		/* a copy: the pointer alone could have been reused */
 	uint64_t hash;		/* of the statement text */
 	uint64_t uses;		/* executions on this session */
 	uint64_t replan_at;	/* prepare it again when uses reaches this */
@@ -70,7 +72,15 @@ typedef struct conn_data {
 	prepared *p;		/* the statements prepared on this session */
 	size_t n, cap;
 	bool generic_plans;	/* plan_cache_mode = force_generic_plan for the session */
+	size_t deferred;	/* statements sent by db_batch_send whose answers are not read yet */
 } conn_data;
+
+static void prepared_forget(conn_data *d)
+{
+	for (size_t i = 0; i < d->n; i++)
+		free(d->p[i].text);
+	d->n = 0;
+}
 
 static int conn_event(PGEventId id, void *info, void *pass)
 {
@@ -81,12 +91,14 @@ static int conn_event(PGEventId id, void *info, void *pass)
 					 xcalloc(1, sizeof(conn_data)));
 	case PGEVT_CONNRESET:
 		if ((d = PQinstanceData(((PGEventConnReset *)info)->conn, conn_event))) {
-			d->n = 0;
+			prepared_forget(d);
 			d->generic_plans = false;
+			d->deferred = 0;
 		}
 		break;
 	case PGEVT_CONNDESTROY:
 		if ((d = PQinstanceData(((PGEventConnDestroy *)info)->conn, conn_event))) {
+			prepared_forget(d);
 			free(d->p);
 			free(d);
 		}
@@ -95,6 +107,16 @@ static int conn_event(PGEventId id, void *info, void *pass)
 		break;
 	}
 	return 1;
+}
+
+/* a pipeline sent by db_batch_send and not read yet makes every other use a bug */
+static bool not_deferred(const conn_data *d, char **err)
+{
+	if (d && d->deferred) {
+		*err = xstrdup("database: internal error: statements sent ahead were not waited for");
+		return false;
+	}
+	return true;
 }
 
 static uint64_t fnv1a(const char *s)
@@ -110,12 +132,23 @@ static uint64_t fnv1a(const char *s)
  * prepared */
 static bool prepared_name(PGconn *c, conn_data *d, const char *sql, int nparams, char name[32], char **err)
 {
-	uint64_t h = fnv1a(sql);
-	snprintf(name, 32, "defectd_%016" PRIx64, h);
 	size_t i;
+	uint64_t h = 0;
+	/* the same constant as last time: no need to hash a long text again */
 	for (i = 0; i < d->n; i++)
-		if (d->p[i].hash == h)
+		if (d->p[i].sql == sql && !strcmp(d->p[i].text, sql))
 			break;
+	if (i < d->n) {
+		h = d->p[i].hash;
+	} else {
+		h = fnv1a(sql);
+		for (i = 0; i < d->n; i++)
+			if (d->p[i].hash == h)
+				break;
+		if (i < d->n)
+			d->p[i].sql = sql;
+	}
+	snprintf(name, 32, "defectd_%016" PRIx64, h);
 	if (i < d->n) {
 		prepared *p = &d->p[i];
 		if (++p->uses < p->replan_at)
@@ -134,11 +167,14 @@ static bool prepared_name(PGconn *c, conn_data *d, const char *sql, int nparams,
 	bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
 	if (!ok) {
 		*err = pg_error(c, r, "database");
-		if (i < d->n)
-			d->p[i] = d->p[--d->n];	/* dropped: prepare it anew next time */
+		if (i < d->n) {
+			/* dropped: prepare it anew next time */
+			free(d->p[i].text);
+			d->p[i] = d->p[--d->n];
+		}
 	} else if (i == d->n) {
 		d->p = xgrow(d->p, &d->cap, d->n + 1, sizeof *d->p);
-		d->p[d->n++] = (prepared){ h, 1, REPLAN_FIRST };
+		d->p[d->n++] = (prepared){ sql, xstrdup(sql), h, 1, REPLAN_FIRST };
 	}
 	PQclear(r);
 	return ok;
@@ -208,6 +244,8 @@ PGresult *db_query_ex(PGconn *c, const char *sql, int nparams, const char *const
 	PGresult *r;
 	conn_data *d = PQinstanceData(c, conn_event);
 	char name[32];
+	if (!not_deferred(d, err))
+		return NULL;
 	if (!d) {
 		r = PQexecParams(c, sql, nparams, NULL, params, lengths, formats, result_format);
 	} else {
@@ -285,62 +323,71 @@ static int run_each(PGconn *c, const db_stmt *s, size_t n, char **err)
 	return 0;
 }
 
-int db_pipeline(PGconn *c, const db_stmt *s, size_t n, char **err)
+/* prepare what is new, enter pipeline mode and send s[0..n-1] with a sync; *sent of them
+ * went out.  0, or -1 with *first when nothing can be read back either (the caller still
+ * reads what was sent) */
+static int pipe_send(PGconn *c, conn_data *d, const db_stmt *s, size_t n, size_t *sent, char **first)
 {
+	char (*names)[32] = xcalloc(n, sizeof *names);
 	int rc = -1;
-	conn_data *d = PQinstanceData(c, conn_event);
-	char (*names)[32] = NULL;
-	size_t sent = 0;
-	char *first = NULL;	/* the first error */
-
+	*sent = 0;
+	/* prepared synchronously: not possible once in pipeline mode */
 	for (size_t i = 0; i < n; i++)
-		if (s[i].result)
-			*s[i].result = NULL;
-	if (n == 0)
-		return 0;
-	if (n == 1 || !d || PQpipelineStatus(c) != PQ_PIPELINE_OFF)
-		return run_each(c, s, n, err);
-
-	/* prepare what is new (synchronously: not possible once in pipeline mode) */
-	names = xcalloc(n, sizeof *names);
-	for (size_t i = 0; i < n; i++)
-		if (s[i].nparams > 0 && !prepared_name(c, d, s[i].sql, s[i].nparams, names[i], err))
+		if (s[i].nparams > 0 && !prepared_name(c, d, s[i].sql, s[i].nparams, names[i], first))
 			goto out;
 	if (!PQenterPipelineMode(c)) {
-		*err = pg_error(c, NULL, "database pipeline");
+		*first = pg_error(c, NULL, "database pipeline");
 		goto out;
 	}
-	for (; sent < n; sent++) {
-		const db_stmt *st = &s[sent];
-		int ok = names[sent][0]
-			? PQsendQueryPrepared(c, names[sent], st->nparams, st->params, st->lengths, st->formats, 0)
+	rc = 0;
+	for (; *sent < n; (*sent)++) {
+		const db_stmt *st = &s[*sent];
+		int ok = names[*sent][0]
+			? PQsendQueryPrepared(c, names[*sent], st->nparams, st->params, st->lengths, st->formats, 0)
 			: PQsendQueryParams(c, st->sql, st->nparams, NULL, st->params, st->lengths, st->formats, 0);
 		if (!ok) {
-			first = pg_error(c, NULL, "database");
+			*first = pg_error(c, NULL, "database");
 			break;
 		}
 	}
-	if (!PQpipelineSync(c) && !first)
-		first = pg_error(c, NULL, "database pipeline");
+	/* PQpipelineSync also flushes what is buffered */
+	if (!PQpipelineSync(c) && !*first)
+		*first = pg_error(c, NULL, "database pipeline");
+out:
+	free(names);
+	return rc;
+}
 
+/*
+ * Read the answers of `sent` statements and the sync, and leave pipeline mode.  s (may be
+ * NULL: no results kept) gets the results; a COMMIT that ended in a rollback is a failure.
+ * *first keeps the first error.
+ */
+static void pipe_recv(PGconn *c, const db_stmt *s, size_t sent, char **first)
+{
 	/* one result per statement sent, each followed by NULL; then the sync */
 	for (size_t i = 0; i < sent; i++) {
 		PGresult *r = PQgetResult(c);
 		if (!r) {
-			if (!first)
-				first = pg_error(c, NULL, "database");
+			if (!*first)
+				*first = pg_error(c, NULL, "database");
 			break;
 		}
 		ExecStatusType st = PQresultStatus(r);
 		if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
-			if (first)
+			if (*first) {
 				PQclear(r);
-			else
-				(void)took_result(&s[i], r, &first);	/* a failed COMMIT sets first */
+			} else if (s) {
+				(void)took_result(&s[i], r, first);	/* a failed COMMIT sets first */
+			} else {
+				if (!strcmp(PQcmdStatus(r), "ROLLBACK"))
+					*first = xstrdup("database commit: the transaction was rolled back");
+				PQclear(r);
+			}
 		} else {
-			if (!first)
-				first = st == PGRES_PIPELINE_ABORTED ? xstrdup("database: pipeline aborted")
-								      : pg_error(c, r, "database");
+			if (!*first)
+				*first = st == PGRES_PIPELINE_ABORTED ? xstrdup("database: pipeline aborted")
+								       : pg_error(c, r, "database");
 			PQclear(r);
 		}
 		while ((r = PQgetResult(c)))
@@ -363,25 +410,38 @@ int db_pipeline(PGconn *c, const db_stmt *s, size_t n, char **err)
 		/* results still pending that could not be read: the session's state is unknown,
 		 * so it must not be used again; shut the socket and it reads as lost (the caller
 		 * reconnects, and takes its mailbox locks again) */
-		if (!first)
-			first = pg_error(c, NULL, "database pipeline");
+		if (!*first)
+			*first = pg_error(c, NULL, "database pipeline");
 		if (PQstatus(c) != CONNECTION_BAD && PQsocket(c) >= 0) {
 			shutdown(PQsocket(c), SHUT_RDWR);
 			PQconsumeInput(c);
 		}
 	}
+}
+
+int db_pipeline(PGconn *c, const db_stmt *s, size_t n, char **err)
+{
+	conn_data *d = PQinstanceData(c, conn_event);
+	size_t sent = 0;
+	char *first = NULL;	/* the first error */
+
+	for (size_t i = 0; i < n; i++)
+		if (s[i].result)
+			*s[i].result = NULL;
+	if (n == 0)
+		return 0;
+	if (!not_deferred(d, err))
+		return -1;
+	if (n == 1 || !d || PQpipelineStatus(c) != PQ_PIPELINE_OFF)
+		return run_each(c, s, n, err);
+	if (pipe_send(c, d, s, n, &sent, &first) == 0)
+		pipe_recv(c, s, sent, &first);
 	if (first) {
-		*err = first;
-		first = NULL;
-		goto out;
-	}
-	rc = 0;
-out:
-	if (rc < 0)
 		drop_results(s, n);
-	free(first);
-	free(names);
-	return rc;
+		*err = first;
+		return -1;
+	}
+	return 0;
 }
 
 static void batch_own(db_batch *b, void *p)
@@ -426,6 +486,61 @@ int db_batch_run(PGconn *c, db_batch *b, char **err)
 	int rc = db_pipeline(c, b->s, b->n, err);
 	batch_clear(b);
 	return rc;
+}
+
+int db_batch_send(PGconn *c, db_batch *b, char **err)
+{
+	conn_data *d = PQinstanceData(c, conn_event);
+	size_t sent = 0;
+	char *first = NULL;
+	int rc = -1;
+
+	if (!d || !not_deferred(d, err) || PQpipelineStatus(c) != PQ_PIPELINE_OFF) {
+		if (!*err)
+			*err = xstrdup("database: internal error: cannot send ahead on this connection");
+		goto out;
+	}
+	for (size_t i = 0; i < b->n; i++)
+		if (b->s[i].result) {
+			*err = xstrdup("database: internal error: a statement sent ahead cannot keep its result");
+			goto out;
+		}
+	if (pipe_send(c, d, b->s, b->n, &sent, &first) < 0) {
+		*err = first;
+		goto out;
+	}
+	if (first) {
+		pipe_recv(c, NULL, sent, &first);
+		*err = first;
+		goto out;
+	}
+	d->deferred = sent;
+	rc = 0;
+out:
+	batch_clear(b);
+	return rc;
+}
+
+bool db_deferred(PGconn *c)
+{
+	conn_data *d = c ? PQinstanceData(c, conn_event) : NULL;
+	return d && d->deferred;
+}
+
+int db_wait(PGconn *c, char **err)
+{
+	conn_data *d = c ? PQinstanceData(c, conn_event) : NULL;
+	char *first = NULL;
+	if (!d || !d->deferred)
+		return 0;
+	size_t sent = d->deferred;
+	d->deferred = 0;
+	pipe_recv(c, NULL, sent, &first);
+	if (first) {
+		*err = first;
+		return -1;
+	}
+	return 0;
 }
 
 void db_batch_free(db_batch *b)
@@ -478,6 +593,9 @@ out:
 
 void db_rollback(PGconn *c)
 {
+	char *err = NULL;
+	if (db_wait(c, &err) < 0)	/* what was sent ahead is being rolled back */
+		free(err);
 	if (!c || PQstatus(c) != CONNECTION_OK)
 		return;
 	PGTransactionStatusType ts = PQtransactionStatus(c);

@@ -97,6 +97,19 @@ void db_batch_add_ex(db_batch *b, const char *sql, int nparams, const char *cons
 		     const int *lengths, const int *formats, PGresult **result);
 /* Run what is queued as one pipeline (db_pipeline) and empty the batch for reuse.  0 or -1 with *err. */
 int db_batch_run(PGconn *c, db_batch *b, char **err) WUR;
+/*
+ * Send what is queued as one pipeline without waiting for the answers, so that the caller
+ * can do other work while the server runs it (and commits, when it ends with COMMIT).
+ * Statements sent ahead keep no results.  Until db_wait, the connection is used for
+ * nothing else: db_query/db_pipeline fail, db_rollback waits first.  0 or -1 with *err
+ * (then nothing is pending).
+ */
+int db_batch_send(PGconn *c, db_batch *b, char **err) WUR;
+/* Read the answers of what db_batch_send sent: 0 when all succeeded (or nothing was
+ * pending), -1 with the first error; a COMMIT that rolled back is an error. */
+int db_wait(PGconn *c, char **err) WUR;
+/* statements sent ahead are waiting to be read */
+bool db_deferred(PGconn *c);
 /* Drop what is queued and free the batch. */
 void db_batch_free(db_batch *b);
 

@@ -8,8 +8,11 @@
  *   3. an attempt is recorded per message in its own transaction before the work,
  *      so poison mail is quarantined after max_attempts instead of looping;
  *   4. fetch, parse in the worker process, commit records + message state in one
- *      transaction;
- *   5. only then mark the message on the server; a crash between 4 and 5 repeats 5;
+ *      transaction (its last round trip, with the COMMIT, runs while the next message
+ *      is fetched and parsed: store_ingest_send, settled before the database is used
+ *      again);
+ *   5. only then, once the COMMIT is confirmed, mark the message on the server; a crash
+ *      between 4 and 5 repeats 5;
  *   6. last_uid only advances past committed or quarantined messages.
  * Signals only set flags; the loop acts between messages.  Nothing here logs
  * personal data.
@@ -209,96 +212,153 @@ static enum item_rc store_failed(daemon_state *d, mbox *b, const source_item *it
 	return db_connection_lost(d->db) ? ITEM_DB_LOST : ITEM_STOP_BATCH;
 }
 
-/* fresh: its first attempt is already counted (store_items_first_attempt) */
+/*
+ * The message whose last round trip (its writes and COMMIT) is still on the server while
+ * the next one is fetched and parsed (store_ingest_send).  It is settled before the
+ * connection is used again: only then is it marked on the server, or moved to the
+ * quarantine folder.
+ */
+typedef struct inflight {
+	const source_item *it;	/* NULL: nothing in flight */
+	bool quarantined;	/* stored with a parse error */
+	char *error;		/* that error, for the log */
+	store_result sr;
+} inflight;
+
+static void inflight_clear(inflight *f)
+{
+	store_result_free(&f->sr);
+	xfree(&f->error);
+	f->it = NULL;
+	f->quarantined = false;
+}
+
+static enum item_rc settle(daemon_state *d, mbox *b, inflight *f, uint64_t uidvalidity, marks *mk, size_t *done)
+{
+	char *err = NULL;
+	enum item_rc rc = ITEM_OK;
+	const source_item *it = f->it;
+	if (!it)
+		return ITEM_OK;
+	if (store_ingest_wait(d->db, &err) != STORE_OK) {
+		rc = store_failed(d, b, it, "storing", err);
+		goto out;
+	}
+	(*done)++;
+	if (f->quarantined) {
+		log_warning("%s: message %s quarantined (unparsable): %s", b->conf->name, it->key, f->error);
+		if (source_quarantine(b->src, it, uidvalidity, &err) != SRC_OK)
+			log_warning("%s: moving %s to the quarantine folder failed: %s", b->conf->name, it->key,
+				    err ? err : "?");
+		free(err);
+	} else {
+		log_debug("%s: %s stored%s: %u opened, %u applied, %u uncorrelated", b->conf->name, it->key,
+			  f->sr.duplicate ? " (duplicate)" : "", f->sr.opened, f->sr.applied, f->sr.uncorrelated);
+		marks_add(mk, it);
+	}
+out:
+	inflight_clear(f);
+	return rc;
+}
+
+/*
+ * One message: its attempt, fetch, parse, and its store sent ahead into *f (the one there
+ * before is settled first, before anything else uses the database).  fresh: its first
+ * attempt is already counted (store_items_first_attempt).  *done counts messages settled.
+ */
 static enum item_rc ingest_item(daemon_state *d, mbox *b, const source_item *it, uint64_t uidvalidity, bool fresh,
-				marks *mk)
+				marks *mk, inflight *f, size_t *done)
 {
 	char *err = NULL, *raw = NULL, *json = NULL;
 	size_t len = 0;
 	int attempts = 1;
-	bool done = false;
+	bool already = false;
 	enum item_rc rc = ITEM_OK;
 	parse_result r = { 0 };
 
-	if (!fresh &&
-	    store_item_attempt(d->db, b->conf->name, it->key, it->uid, &attempts, &done, &err) != STORE_OK) {
-		rc = store_failed(d, b, it, "recording an attempt at", err);
-		err = NULL;
-		goto out;
+	if (!fresh) {
+		if ((rc = settle(d, b, f, uidvalidity, mk, done)) != ITEM_OK)
+			goto out;
+		if (store_item_attempt(d->db, b->conf->name, it->key, it->uid, &attempts, &already, &err) != STORE_OK) {
+			rc = store_failed(d, b, it, "recording an attempt at", err);
+			err = NULL;
+			goto out;
+		}
 	}
-	if (done) {
+	if (already) {
 		/* committed earlier; the mark on the server may not have happened (crash) */
 		marks_add(mk, it);
+		(*done)++;
 		goto out;
 	}
+	/* fetching and parsing use no database: the message in flight commits meanwhile */
 	source_rc s = source_fetch(b->src, it, uidvalidity, d->conf->limits.max_message_bytes, &raw, &len, &err);
+	if (s != SRC_OK && s != SRC_TOO_BIG && s != SRC_GONE) {
+		log_warning("%s: fetching %s failed: %s", b->conf->name, it->key, err ? err : "?");
+		rc = ITEM_STOP_BATCH;
+		goto out;
+	}
+	if (s == SRC_OK && (unsigned)attempts <= b->conf->max_attempts) {
+		json = worker_parse(d->w, raw, len, &err);
+		if (!json) {
+			log_error("parser process unavailable: %s", err);
+			rc = ITEM_STOP_BATCH;
+			goto out;
+		}
+		xfree(&err);
+		if (result_from_json(json, strlen(json), d->conf->v, &r, &err) < 0)
+			s = SRC_FATAL;	/* below: kept raw as a parser crash */
+	}
+	if ((rc = settle(d, b, f, uidvalidity, mk, done)) != ITEM_OK)
+		goto out;
 	if (s == SRC_TOO_BIG) {
 		char *why = xasprintf("message larger than %zu bytes", d->conf->limits.max_message_bytes);
 		if (!quarantine_item(d, b, it, uidvalidity, NULL, 0, STORE_Q_TOO_BIG, why))
 			rc = ITEM_STOP_BATCH;
 		free(why);
-		goto out;
+		goto quarantined;
 	}
 	if (s == SRC_GONE) {
 		log_info("%s: %s vanished before it could be fetched", b->conf->name, it->key);
 		if (!quarantine_item(d, b, it, uidvalidity, NULL, 0, STORE_Q_UNPARSABLE,
 				     "message vanished from the server before it could be fetched"))
 			rc = ITEM_STOP_BATCH;
-		goto out;
-	}
-	if (s != SRC_OK) {
-		log_warning("%s: fetching %s failed: %s", b->conf->name, it->key, err ? err : "?");
-		rc = ITEM_STOP_BATCH;
-		goto out;
+		goto quarantined;
 	}
 	if ((unsigned)attempts > b->conf->max_attempts) {
 		char *why = xasprintf("%d attempts did not get it stored", attempts - 1);
 		if (!quarantine_item(d, b, it, uidvalidity, raw, len, STORE_Q_POISON, why))
 			rc = ITEM_STOP_BATCH;
 		free(why);
-		goto out;
+		goto quarantined;
 	}
-	json = worker_parse(d->w, raw, len, &err);
-	if (!json) {
-		log_error("parser process unavailable: %s", err);
-		rc = ITEM_STOP_BATCH;
-		goto out;
-	}
-	if (result_from_json(json, strlen(json), d->conf->v, &r, &err) < 0) {
+	if (s == SRC_FATAL) {
+		/* the parser's answer could not be read */
 		if (!quarantine_item(d, b, it, uidvalidity, raw, len, STORE_Q_PARSER_CRASH, err))
 			rc = ITEM_STOP_BATCH;
-		goto out;
+		goto quarantined;
 	}
 	if (r.error && (strstr(r.error, "the parser died") || strstr(r.error, "the parser timed out"))) {
 		/* the parser process crashed or hung on it: keep it raw, never retry it blindly */
 		if (!quarantine_item(d, b, it, uidvalidity, raw, len, STORE_Q_PARSER_CRASH, r.error))
 			rc = ITEM_STOP_BATCH;
-		goto out;
+		goto quarantined;
 	}
 	/* an ordinary parse error is stored as a quarantined message (re-parsable later) */
 	store_input in = { b->conf->name, it->key, it->uid, raw, len, &r, d->conf->v, &d->tc, 0 };
-	store_result sr;
-	memset(&sr, 0, sizeof sr);
-	if (store_ingest(d->db, &in, &sr, &err) != STORE_OK) {
-		store_result_free(&sr);
+	if (store_ingest_send(d->db, &in, &f->sr, &err) != STORE_OK) {
+		inflight_clear(f);
 		rc = store_failed(d, b, it, "storing", err);
 		err = NULL;
 		goto out;
 	}
-	if (sr.quarantined)
-		log_warning("%s: message %s quarantined (unparsable): %s", b->conf->name, it->key, r.error);
-	else
-		log_debug("%s: %s stored%s: %u opened, %u applied, %u uncorrelated", b->conf->name, it->key,
-			  sr.duplicate ? " (duplicate)" : "", sr.opened, sr.applied, sr.uncorrelated);
-	bool quarantined = sr.quarantined;
-	store_result_free(&sr);
-	if (quarantined) {
-		if (source_quarantine(b->src, it, uidvalidity, &err) != SRC_OK)
-			log_warning("%s: moving %s to the quarantine folder failed: %s", b->conf->name, it->key,
-				    err ? err : "?");
-	} else {
-		marks_add(mk, it);
-	}
+	f->it = it;
+	f->quarantined = f->sr.quarantined;
+	f->error = r.error ? xstrdup(r.error) : NULL;
+	goto out;
+quarantined:
+	if (rc == ITEM_OK)
+		(*done)++;
 out:
 	parse_result_free(&r);
 	free(json);
@@ -433,12 +493,15 @@ static void poll_mailbox(daemon_state *d, mbox *b)
 	}
 	size_t done = 0;
 	marks mk = { NULL, 0, 0 };
+	inflight fl = { 0 };
 	bool fresh[ATTEMPT_SLICE];
 	source_prefetch(b->src, items, n, uidvalidity, d->conf->limits.max_message_bytes);
 	for (size_t i = 0; i < n && !got_term; i++) {
-		if (i % ATTEMPT_SLICE == 0)
+		enum item_rc rc = ITEM_OK;
+		if (i % ATTEMPT_SLICE == 0 && (rc = settle(d, b, &fl, uidvalidity, &mk, &done)) == ITEM_OK)
 			first_attempts(d, b, items + i, n - i < ATTEMPT_SLICE ? n - i : ATTEMPT_SLICE, fresh);
-		enum item_rc rc = ingest_item(d, b, &items[i], uidvalidity, fresh[i % ATTEMPT_SLICE], &mk);
+		if (rc == ITEM_OK)
+			rc = ingest_item(d, b, &items[i], uidvalidity, fresh[i % ATTEMPT_SLICE], &mk, &fl, &done);
 		/* marks wait for a slice, never for long: a crash before the mark repeats it.
 		 * The slice stays small: the STORE brings back the server's pending flag news
 		 * (\Seen set by the fetch-ahead connections, one line per message), and curl
@@ -456,12 +519,15 @@ static void poll_mailbox(daemon_state *d, mbox *b)
 			b->next_poll = now() + b->backoff;
 			break;
 		}
-		done++;
 		if (d->watchdog_usec && now() >= d->next_watchdog) {
 			sd_notify(0, "WATCHDOG=1");
 			d->next_watchdog = now() + (time_t)(d->watchdog_usec / 2000000 ? d->watchdog_usec / 2000000 : 1);
 		}
 	}
+	/* the message in flight when the loop ended (SIGTERM finishes it too) */
+	if (d->db && settle(d, b, &fl, uidvalidity, &mk, &done) == ITEM_DB_LOST)
+		db_drop(d);
+	inflight_clear(&fl);
 	marks_flush(b, &mk, uidvalidity);
 	free(mk.v);
 	if (done)

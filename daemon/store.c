@@ -751,7 +751,7 @@ static void queue_resolve_raw(db_batch *b, int64_t entry, int64_t message, bool 
 	json_decref(d);
 }
 
-int store_ingest(PGconn *c, const store_input *in, store_result *out, char **err)
+static int ingest(PGconn *c, const store_input *in, store_result *out, bool ahead, char **err)
 {
 	int rc = -1;
 	msg_fields mf = { STRLIST_INIT, NULL, NULL, NULL, NULL, NULL };
@@ -801,7 +801,7 @@ int store_ingest(PGconn *c, const store_input *in, store_result *out, char **err
 	if (in->resolves)
 		queue_resolve_raw(&b, in->resolves, message, duplicate);
 	db_batch_add(&b, "COMMIT", 0, NULL, NULL);
-	if (db_batch_run(c, &b, err) < 0)
+	if ((ahead ? db_batch_send(c, &b, err) : db_batch_run(c, &b, err)) < 0)
 		goto out;
 	out->message = message;
 	take_counts(out, &tm);
@@ -812,6 +812,21 @@ out:
 	track_msg_free(&tm);
 	msg_fields_free(&mf);
 	return finish(c, rc == 0, err);
+}
+
+int store_ingest(PGconn *c, const store_input *in, store_result *out, char **err)
+{
+	return ingest(c, in, out, false, err);
+}
+
+int store_ingest_send(PGconn *c, const store_input *in, store_result *out, char **err)
+{
+	return ingest(c, in, out, true, err);
+}
+
+int store_ingest_wait(PGconn *c, char **err)
+{
+	return finish(c, db_wait(c, err) == 0, err);
 }
 
 int store_quarantine(PGconn *c, const char *mailbox, const char *source_key, uint64_t uid,

@@ -125,6 +125,15 @@ int store_item_attempt(PGconn *c, const char *mailbox, const char *source_key, u
  * with store_result_free either way.
  */
 int store_ingest(PGconn *c, const store_input *in, store_result *out, char **err) WUR;
+/*
+ * store_ingest in two halves, so that the caller can fetch and parse the next message while
+ * the server writes and commits this one: _send does everything but wait for the last round
+ * trip (the writes and COMMIT); _wait reads its answer.  *out is filled by _send but holds
+ * only when _wait returns STORE_OK.  Between the two the connection is used for nothing
+ * else, and the message must not be marked on the server before _wait.
+ */
+int store_ingest_send(PGconn *c, const store_input *in, store_result *out, char **err) WUR;
+int store_ingest_wait(PGconn *c, char **err) WUR;
 
 /*
  * Quarantine a message that never got a parse result (poison, too big, parser crash, old

@@ -850,6 +850,43 @@ static void test_batching(void)
 	      "the same connection stores it once the grant is back");
 	store_result_free(&s);
 
+	/* O2: the last round trip sent ahead (the daemon parses the next mail meanwhile): the
+	 * connection refuses other work until the wait, and a failure in what was sent ahead
+	 * rolls the whole message back at the wait */
+	q(A, "REVOKE INSERT ON defectd.part_events FROM defectd_daemon", NULL);
+	parse_result *o2 = pr_new("<o2@dealer.example>", "[MD-2027-00001] 返送", "2027-03-06T10:00:00+09:00", NULL);
+	pr_add(o2, KIND_SHIPMENT_NOTICE, "MD-2027-00001", "tracking_no", "888800003333", NULL);
+	raw = raw_of(o2);
+	in = (store_input){ "inbox", "7/53", 53, raw, strlen(raw), o2, V, NULL, 0 };
+	rc = store_ingest_send(D, &in, &s, &err);
+	PGresult *busy = db_query(D, "SELECT 1", 0, NULL, &err);
+	CHECK(rc == STORE_OK && db_deferred(D) && !busy && err && strstr(err, "not waited for"),
+	      "sent ahead: the statements are out, and the connection refuses other work until the wait (%s)",
+	      err ? err : "no error");
+	PQclear(busy);
+	xfree(&err);
+	rc = store_ingest_wait(D, &err);
+	CHECK(rc == STORE_TEMP && !db_deferred(D) && PQtransactionStatus(D) == PQTRANS_IDLE &&
+	      PQpipelineStatus(D) == PQ_PIPELINE_OFF &&
+	      eq(q(A, "SELECT count(*) FROM defectd.messages WHERE message_id = '<o2@dealer.example>'", NULL), "0") &&
+	      eq(q(A, "SELECT count(*) FROM defectd.mailbox_items WHERE source_key = '7/53'", NULL), "0"),
+	      "a failure in what was sent ahead is reported by the wait, and all of the message is rolled back: %s",
+	      err ? err : "");
+	store_result_free(&s);
+	xfree(&err);
+	q(A, "GRANT INSERT ON defectd.part_events TO defectd_daemon", NULL);
+	rc = store_ingest_send(D, &in, &s, &err);
+	int rc2 = rc == STORE_OK ? store_ingest_wait(D, &err) : rc;
+	CHECK(rc2 == STORE_OK && s.applied == 1 && !db_deferred(D) &&
+	      eq(defect_col("MD-2027-00001", "tracking_no"), "888800003333") &&
+	      eq(q(A, "SELECT state FROM defectd.mailbox_items WHERE source_key = '7/53'", NULL), "done") &&
+	      eq(q(A, "SELECT 1", NULL), "1") && eq(q(D, "SELECT 2", NULL), "2"),
+	      "sent ahead and waited for: stored and committed, the connection free again: %s", err ? err : "");
+	store_result_free(&s);
+	xfree(&err);
+	free(raw);
+	pr_free(o2);
+
 	/* P: a mailbox that has no row yet */
 	parse_result *p = pr_new("<p2@dealer.example>", "不具合報告", "2027-03-07T09:00:00+09:00", NULL);
 	pr_add(p, KIND_DEFECT_REPORT, NULL, "serial_no", "SN-P2", NULL);
