@@ -57,7 +57,9 @@ static const char SQL_BY_REPORT_NO[] =
 	" ORDER BY updated_at DESC, id DESC LIMIT 1";
 
 /* year of the report date, else of the message's Date, else now; the counter row stays
- * locked until commit, so numbers are handed out in commit order without gaps */
+ * locked until commit, so numbers are handed out in commit order without gaps.  The
+ * serial and report numbers ($3, $4: the opening record's) are the values the recompute
+ * will find, so that update leaves every indexed column as it is and can be HOT. */
 static const char SQL_OPEN[] =
 	"WITH y AS ("
 	"  SELECT coalesce(extract(year FROM defectd.to_date_or_null($1::text))::int,"
@@ -65,9 +67,9 @@ static const char SQL_OPEN[] =
 	"  FROM defectd.messages m WHERE m.id = $2::bigint),"
 	" n AS (INSERT INTO defectd.defect_numbers AS dn (year, last) SELECT year, 1 FROM y"
 	"  ON CONFLICT (year) DO UPDATE SET last = dn.last + 1 RETURNING year, last)"
-	" INSERT INTO defectd.defects (ref, opened_by)"
-	" SELECT format('MD-%s-%s', lpad(n.year::text, 4, '0'), lpad(n.last::text, 5, '0')), $2::bigint"
-	" FROM n RETURNING id, ref";
+	" INSERT INTO defectd.defects (ref, opened_by, serial_no, report_no)"
+	" SELECT format('MD-%s-%s', lpad(n.year::text, 4, '0'), lpad(n.last::text, 5, '0')), $2::bigint,"
+	" $3::text, $4::text FROM n RETURNING id, ref";
 
 static const char SQL_REF_OF[] =
 	"SELECT ref FROM defectd.defects WHERE id = $1";
@@ -524,9 +526,10 @@ static int open_defect(track_msg *m, const track_rec *rec, match *mt, char **err
 		}
 		mt->defect = id;
 	} else {
-		const char *p[2] = { kv_get(rec->fields, rec->nfields, "report_date"),
-				     db_int_param(msg, m->message) };
-		if (query_after_queue(m, SQL_OPEN, 2, p, &r, err) < 0)
+		const char *p[4] = { kv_get(rec->fields, rec->nfields, "report_date"), db_int_param(msg, m->message),
+				     kv_get(rec->fields, rec->nfields, "serial_no"),
+				     kv_get(rec->fields, rec->nfields, "report_no") };
+		if (query_after_queue(m, SQL_OPEN, 4, p, &r, err) < 0)
 			goto out;
 		if (PQntuples(r) != 1) {
 			*err = xasprintf("message %s not found: cannot open a defect", msg);
