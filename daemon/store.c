@@ -453,8 +453,11 @@ static int apply_records(track_msg *tm, const parse_result *r, const vocab *v, c
 				f[nf++] = (track_kv){ d->key, rec->fields[j].value };
 		}
 		track_rec tr = { rec->kind, rec->defect_ref, (int)i, f, nf, p, np };
-		if (track_apply(tm, &tr, 0, err) < 0)
+		int arc = track_apply(tm, &tr, 0, err);
+		if (arc != 0) {
+			rc = arc;	/* 1: the message was stored before */
 			goto out;
+		}
 		xfree(&f);
 		xfree(&p);
 	}
@@ -668,49 +671,105 @@ static int message_by_identity(PGconn *c, const store_input *in, int64_t *messag
 	return 0;
 }
 
-/* BEGIN and the message row (SQL_MESSAGE_STORE) in one round trip: *message, *duplicate and
- * *mailbox (0 when the mailbox has no row yet, or for a duplicate) */
-static int begin_message(PGconn *c, const store_input *in, const msg_fields *mf, int64_t *message,
-			 bool *duplicate, int64_t *mailbox, char **err)
-{
-	int rc = -1;
-	const parse_result *pr = in->r;
-	PGresult *r = NULL;
+/* the parameters of SQL_MESSAGE_STORE (borrowed by the statement until it is sent) */
+typedef struct msg_row {
+	const char *p[14];
+	int len[14], fmt[14];
 	char size[24];
-	const char *p[14] = { pr->message_id, in->raw ? in->raw : "",
-			      db_int_param(size, (int64_t)in->raw_len), pr->from, pr->subject, pr->date,
-			      pr->in_reply_to, mf->references_arr, in->mailbox,
-			      in->mailbox ? in->source_key : NULL, mf->status, mf->reason, mf->warnings_arr,
-			      mf->json };
-	int len[14] = { 0, (int)in->raw_len }, fmt[14] = { 0, 1 };
-	db_stmt st[3];
-	size_t n = 0;
-	st[n++] = (db_stmt){ "BEGIN", 0, NULL, NULL, NULL, NULL };
+} msg_row;
+
+/* queue BEGIN and the message row (SQL_MESSAGE_STORE, its result in *r) */
+static void queue_message(PGconn *c, db_batch *b, const store_input *in, const msg_fields *mf, msg_row *m,
+			  PGresult **r)
+{
+	const parse_result *pr = in->r;
+	const char *p[14] = { pr->message_id, in->raw ? in->raw : "", db_int_param(m->size, (int64_t)in->raw_len),
+			      pr->from, pr->subject, pr->date, pr->in_reply_to, mf->references_arr, in->mailbox,
+			      in->mailbox ? in->source_key : NULL, mf->status, mf->reason, mf->warnings_arr, mf->json };
+	memcpy(m->p, p, sizeof p);
+	memset(m->len, 0, sizeof m->len);
+	memset(m->fmt, 0, sizeof m->fmt);
+	m->len[1] = (int)in->raw_len;	/* the raw mail goes as binary */
+	m->fmt[1] = 1;
+	db_batch_add(b, "BEGIN", 0, NULL, NULL);
 	/* a session that has generic plans already (the daemon's) needs no SET LOCAL */
 	if (!db_generic_plans(c))
-		st[n++] = (db_stmt){ SQL_GENERIC_PLANS, 0, NULL, NULL, NULL, NULL };
-	st[n++] = (db_stmt){ SQL_MESSAGE_STORE, 14, p, len, fmt, &r };
-	if (db_pipeline(c, st, n, err) < 0)
-		goto out;
+		db_batch_add(b, SQL_GENERIC_PLANS, 0, NULL, NULL);
+	db_batch_add_ex(b, SQL_MESSAGE_STORE, 14, m->p, m->len, m->fmt, r);
+}
+
+/* after SQL_MESSAGE_STORE ran: *message, *duplicate and *mailbox (0 when the mailbox has no
+ * row yet, or for a duplicate) */
+static int message_result(PGconn *c, const store_input *in, const PGresult *r, int64_t *message,
+			  bool *duplicate, int64_t *mailbox, char **err)
+{
 	*message = 0;
 	*duplicate = false;
 	*mailbox = 0;
-	if (PQntuples(r) == 1) {
+	if (r && PQntuples(r) == 1) {
 		*message = db_int(r, 0, 0);
 		*mailbox = db_int(r, 0, 1);
-	} else if (message_by_identity(c, in, message, err) < 0) {
-		goto out;
-	} else if (!*message) {
+		return 0;
+	}
+	if (message_by_identity(c, in, message, err) < 0)
+		return -1;
+	if (!*message) {
 		/* stored by a transaction that committed after our snapshot was taken */
 		*err = xstrdup("message stored concurrently; retry (SQLSTATE 40001)");
-		goto out;
-	} else {
-		*duplicate = true;
+		return -1;
 	}
-	rc = 0;
-out:
+	*duplicate = true;
+	return 0;
+}
+
+/* BEGIN and the message row in one round trip (a message without records to correlate) */
+static int begin_message(PGconn *c, const store_input *in, const msg_fields *mf, int64_t *message,
+			 bool *duplicate, int64_t *mailbox, char **err)
+{
+	db_batch b = DB_BATCH_INIT;
+	msg_row m;
+	PGresult *r = NULL;
+	queue_message(c, &b, in, mf, &m, &r);
+	int rc = db_batch_run(c, &b, err);
+	db_batch_free(&b);
+	if (rc == 0)
+		rc = message_result(c, in, r, message, duplicate, mailbox, err);
 	PQclear(r);
 	return rc;
+}
+
+/* the message's mailbox when its row did not name one (store_item_attempt usually made it) */
+static int message_mailbox(PGconn *c, const store_input *in, int64_t message, bool duplicate, int64_t *mailbox,
+			   char **err)
+{
+	char m[24], mb[24];
+	if (!in->mailbox || *mailbox)
+		return 0;
+	if (mailbox_ensure(c, in->mailbox, mailbox, err) < 0)
+		return -1;
+	const char *p[2] = { db_int_param(m, message), db_int_param(mb, *mailbox) };
+	return duplicate ? 0 : run(c, SQL_MESSAGE_MAILBOX, 2, p, err);
+}
+
+/* the message row was written with the first look-up (track_msg.message_stored) */
+typedef struct row_ctx {
+	const store_input *in;
+	PGresult *row;		/* SQL_MESSAGE_STORE's result */
+	int64_t mailbox;
+} row_ctx;
+
+static int message_stored(track_msg *tm, char **err)
+{
+	row_ctx *x = tm->ctx;
+	if (!x->row || PQntuples(x->row) != 1)
+		return 1;	/* stored before: the caller takes the duplicate's path */
+	tm->message = db_int(x->row, 0, 0);
+	x->mailbox = db_int(x->row, 0, 1);
+	if (message_mailbox(tm->c, x->in, tm->message, false, &x->mailbox, err) < 0)
+		return -1;
+	tm->mailbox = x->mailbox;
+	tm->source_key = x->mailbox ? x->in->source_key : NULL;
+	return 0;
 }
 
 /* a quarantine entry for a stored message (no raw mail: the message row keeps it) */
@@ -760,6 +819,8 @@ static int ingest(PGconn *c, const store_input *in, store_result *out, bool ahea
 	const char **thread = NULL;
 	int64_t mailbox = 0, message = 0;
 	bool duplicate = false;
+	msg_row mr;
+	row_ctx rx = { in, NULL, 0 };
 	*out = (store_result){ 0 };
 
 	if (in->raw_len > (size_t)INT32_MAX || (in->mailbox && !in->source_key)) {
@@ -767,34 +828,44 @@ static int ingest(PGconn *c, const store_input *in, store_result *out, bool ahea
 							     : "store_ingest: message too large");
 		goto out;
 	}
-	if (prepare(in->r, in->v, &mf, err) < 0 ||
-	    begin_message(c, in, &mf, &message, &duplicate, &mailbox, err) < 0)
+	if (prepare(in->r, in->v, &mf, err) < 0)
 		goto out;
-	if (in->mailbox && !mailbox) {
-		/* a mailbox without its row yet (store_item_attempt usually made it) */
-		char m[24], mb[24];
-		if (mailbox_ensure(c, in->mailbox, &mailbox, err) < 0)
+	if (!in->r->error && in->r->nrecords > 0) {
+		/* BEGIN and the message row go with the first record's look-ups: one round trip */
+		queue_message(c, &b, in, &mf, &mr, &rx.row);
+		tm = (track_msg){ .c = c, .q = &b, .tc = in->tc, .message_stored = message_stored, .ctx = &rx,
+				  .own_message_id = in->r->message_id };
+		thread = thread_of(in->r, &tm.nthread);
+		tm.thread = thread;
+		int arc = apply_records(&tm, in->r, in->v, err);
+		if (arc < 0)
 			goto out;
-		const char *p[2] = { db_int_param(m, message), db_int_param(mb, mailbox) };
-		if (!duplicate && run(c, SQL_MESSAGE_MAILBOX, 2, p, err) < 0)
+		if (arc > 0) {
+			/* stored before: nothing was applied (what was queued after the row is dropped) */
+			db_batch_free(&b);
+			track_msg_free(&tm);
+			tm = (track_msg){ 0 };
+			if (message_result(c, in, NULL, &message, &duplicate, &mailbox, err) < 0 ||
+			    message_mailbox(c, in, message, duplicate, &mailbox, err) < 0)
+				goto out;
+		} else {
+			message = tm.message;
+			mailbox = rx.mailbox;
+			track_queue_flush(&tm, &b);
+		}
+	} else {
+		if (begin_message(c, in, &mf, &message, &duplicate, &mailbox, err) < 0 ||
+		    message_mailbox(c, in, message, duplicate, &mailbox, err) < 0)
 			goto out;
+		if (!duplicate && in->r->error) {
+			out->quarantined = true;
+			queue_quarantine_row(&b, message, mailbox, in->source_key, "unparsable", in->r->error);
+		}
 	}
 
 	/* the last round trip: what is left to write, the mailbox item, COMMIT */
-	if (duplicate) {
+	if (duplicate)
 		out->duplicate = true;
-	} else if (in->r->error) {
-		out->quarantined = true;
-		queue_quarantine_row(&b, message, mailbox, in->source_key, "unparsable", in->r->error);
-	} else {
-		tm = (track_msg){ .c = c, .q = &b, .tc = in->tc, .message = message, .mailbox = mailbox,
-				  .source_key = mailbox ? in->source_key : NULL };
-		thread = thread_of(in->r, &tm.nthread);
-		tm.thread = thread;
-		if (apply_records(&tm, in->r, in->v, err) < 0)
-			goto out;
-		track_queue_flush(&tm, &b);
-	}
 	if (mailbox)
 		queue_item_settle(&b, mailbox, in->source_key, in->uid, message,
 				  !duplicate && in->r->error ? "quarantined" : "done");
@@ -807,6 +878,7 @@ static int ingest(PGconn *c, const store_input *in, store_result *out, bool ahea
 	take_counts(out, &tm);
 	rc = 0;
 out:
+	PQclear(rx.row);
 	db_batch_free(&b);
 	free(thread);
 	track_msg_free(&tm);

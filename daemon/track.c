@@ -44,6 +44,7 @@ static const char SQL_BY_THREAD[] =
 	"WITH hit AS ("
 	"  SELECT t.n, r.defect_id FROM unnest($1::text[]) WITH ORDINALITY AS t(mid, n)"
 	"  JOIN defectd.messages m ON m.message_id = t.mid AND m.id <> $2::bigint"
+	"   AND m.message_id IS DISTINCT FROM $3::text"
 	"  JOIN defectd.records r ON r.message_id = m.id AND r.defect_id IS NOT NULL)"
 	" SELECT DISTINCT d.id, d.ref FROM hit JOIN defectd.defects d ON d.id = hit.defect_id"
 	" WHERE hit.n = (SELECT min(n) FROM hit) ORDER BY d.id";
@@ -459,8 +460,8 @@ static int correlate(track_msg *m, const track_rec *rec, bool rest, match *mt, c
 		db_batch_add(b, SQL_BY_REF, 1, (const char *const[]){ rec->defect_ref }, &by_ref);
 	if (rest && m->nthread) {
 		char *thread = db_text_array(m->thread, m->nthread), msg[24];
-		const char *p[2] = { thread, db_int_param(msg, m->message) };
-		db_batch_add(b, SQL_BY_THREAD, 2, p, &by_thread);
+		const char *p[3] = { thread, db_int_param(msg, m->message), m->own_message_id };
+		db_batch_add(b, SQL_BY_THREAD, 3, p, &by_thread);
 		free(thread);
 	}
 	if (serial)
@@ -469,6 +470,8 @@ static int correlate(track_msg *m, const track_rec *rec, bool rest, match *mt, c
 		db_batch_add(b, SQL_BY_REPORT_NO, 1, (const char *const[]){ report_no }, &by_report);
 	if (db_batch_run(m->c, b, err) < 0)
 		goto out;
+	if (!m->message && m->message_stored && (rc = m->message_stored(m, err)) != 0)
+		goto out;	/* stored before (1), or an error */
 
 	if (rec->defect_ref) {
 		if (PQntuples(by_ref) == 1) {
@@ -643,8 +646,13 @@ int track_apply(track_msg *m, const track_rec *rec, int64_t forced_defect, char 
 		/* re-parse: the message's own defect reports stay its defects (same numbers),
 		 * whatever serial or report number they now share with another open defect */
 		bool own = rec->kind == KIND_DEFECT_REPORT && m->reused < m->nreuse;
-		if (correlate(m, rec, !own, &mt, err) < 0)
+		if ((rc = correlate(m, rec, !own, &mt, err)) != 0) {
+			if (rc > 0)
+				goto out;	/* the message was stored before */
+			rc = -1;
 			goto out;
+		}
+		rc = -1;
 		if (!mt.defect && rec->kind == KIND_DEFECT_REPORT) {
 			if (open_defect(m, rec, &mt, err) < 0)
 				goto out;

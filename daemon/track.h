@@ -76,6 +76,17 @@ typedef struct track_msg {
 	/* re-parse only: assigned[i] = the defect an uncorrelated record i was given by hand (0 none) */
 	const int64_t *assigned;
 	size_t nassigned;
+	/*
+	 * Ingestion: the message row is written by statements the caller queued in q, so that
+	 * they go in the first look-up's round trip; message is 0 until then.  After that round
+	 * trip track calls message_stored, which sets message (and mailbox) and returns 0, or 1
+	 * when the message was stored before (nothing is applied: track_apply returns 1), or -1.
+	 * own_message_id (its Message-ID, may be NULL) keeps the thread look-up off the message
+	 * itself meanwhile.
+	 */
+	int (*message_stored)(struct track_msg *m, char **err);
+	void *ctx;
+	const char *own_message_id;
 
 	/* out */
 	size_t reused;			/* how many of reuse[] were taken */
@@ -94,7 +105,8 @@ typedef struct track_msg {
  * defect (defect_report) or becomes an uncorrelated quarantine entry (other kinds; its
  * personal fields are kept with no defect until it is assigned).  forced_defect != 0 skips
  * correlation and applies the record to that defect (hand assignment, outcome "assigned").
- * 0 or -1 with *err (the transaction is then unusable).
+ * 0 or -1 with *err (the transaction is then unusable); 1 when message_stored said the
+ * message was stored before.
  */
 int track_apply(track_msg *m, const track_rec *r, int64_t forced_defect, char **err) WUR;
 
