@@ -495,9 +495,10 @@ int db_batch_send(PGconn *c, db_batch *b, char **err)
 	char *first = NULL;
 	int rc = -1;
 
-	if (!d || !not_deferred(d, err) || PQpipelineStatus(c) != PQ_PIPELINE_OFF) {
-		if (!*err)
-			*err = xstrdup("database: internal error: cannot send ahead on this connection");
+	if (!not_deferred(d, err))
+		goto out;
+	if (!d || PQpipelineStatus(c) != PQ_PIPELINE_OFF) {
+		*err = xstrdup("database: internal error: cannot send ahead on this connection");
 		goto out;
 	}
 	for (size_t i = 0; i < b->n; i++)
