@@ -137,7 +137,6 @@ static const char SQL_AUDIT[] =
 /* what a message contributed to, and the defects it opened */
 static const char SQL_CONTRIBUTED[] =
 	"SELECT defect_id FROM defectd.records WHERE message_id = $1 AND defect_id IS NOT NULL"
-	" UNION SELECT defect_id FROM defectd.field_values WHERE message_id = $1"
 	" UNION SELECT defect_id FROM defectd.personal_data WHERE message_id = $1 AND defect_id IS NOT NULL"
 	" UNION SELECT defect_id FROM defectd.repairs WHERE message_id = $1"
 	" UNION SELECT defect_id FROM defectd.part_events WHERE message_id = $1"
@@ -155,8 +154,7 @@ static const char SQL_ASSIGNED[] =
 	" AND record_index IS NOT NULL AND record_index >= 0 AND record_index < $2";
 
 static const char SQL_UNCONTRIBUTE[] =
-	"WITH a AS (DELETE FROM defectd.field_values WHERE message_id = $1),"
-	" b AS (DELETE FROM defectd.personal_data WHERE message_id = $1),"
+	"WITH b AS (DELETE FROM defectd.personal_data WHERE message_id = $1),"
 	" c AS (DELETE FROM defectd.repairs WHERE message_id = $1),"
 	" d AS (DELETE FROM defectd.part_events WHERE message_id = $1),"
 	" e AS (DELETE FROM defectd.records WHERE message_id = $1),"
@@ -167,7 +165,6 @@ static const char SQL_UNCONTRIBUTE[] =
 static const char SQL_DROP_UNUSED_DEFECT[] =
 	"DELETE FROM defectd.defects d WHERE d.id = $1"
 	" AND NOT EXISTS (SELECT 1 FROM defectd.records x WHERE x.defect_id = d.id)"
-	" AND NOT EXISTS (SELECT 1 FROM defectd.field_values x WHERE x.defect_id = d.id)"
 	" AND NOT EXISTS (SELECT 1 FROM defectd.personal_data x WHERE x.defect_id = d.id)"
 	" AND NOT EXISTS (SELECT 1 FROM defectd.repairs x WHERE x.defect_id = d.id)"
 	" AND NOT EXISTS (SELECT 1 FROM defectd.part_events x WHERE x.defect_id = d.id)"

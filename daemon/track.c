@@ -85,22 +85,13 @@ static const char SQL_RECORD[] =
 	" matched_by, note, fields) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb)";
 
 /*
- * History with the current flag kept right while inserting the values ($4 fields, $5
+ * Personal data, with the current flag kept right while inserting the values ($4 fields, $5
  * values) of record $3 of message $2 for defect $1: first the current rows of those fields
  * that are older (by message, then record) lose the flag; then a new value is current when
  * no current row is left for its field (the one left would be later) and it is the last of
  * its field in the record ($6, computed by the caller: the latest is the last inserted).
- * Two statements: field_values_current is unique and checked row by row.
+ * The other fields' history is the records' own (records.fields; the field_values view).
  */
-static const char SQL_FV_UNSET_OLDER[] =
-	"UPDATE defectd.field_values o SET current = false"
-	" WHERE o.defect_id = $1::bigint AND o.current AND o.field = ANY ($4::text[])"
-	" AND (o.message_id, o.record_index) <= ($2::bigint, $3::int)";
-static const char SQL_FV_INSERT[] =
-	"INSERT INTO defectd.field_values (defect_id, field, value, message_id, record_index, current)"
-	" SELECT $1::bigint, u.f, u.v, $2::bigint, $3::int, u.last AND NOT EXISTS ("
-	"  SELECT 1 FROM defectd.field_values o WHERE o.defect_id = $1::bigint AND o.field = u.f AND o.current)"
-	" FROM unnest($4::text[], $5::text[], $6::bool[]) AS u(f, v, last)";
 static const char SQL_PD_UNSET_OLDER[] =
 	"UPDATE defectd.personal_data o SET current = false"
 	" WHERE o.defect_id = $1::bigint AND o.current AND o.field = ANY ($4::text[])"
@@ -140,19 +131,8 @@ static const char SQL_UNCORRELATED[] =
 	"INSERT INTO defectd.quarantine (message_id, mailbox_id, source_key, record_index,"
 	" reason_kind, reason) VALUES ($1, $2, $3, $4, 'uncorrelated', $5)";
 
-/* current = the latest value of each field (message arrival, record order, insertion), from
- * scratch (after rows were removed); two steps because field_values_current is unique and
- * checked row by row.  Every scan starts from defect_id = $1. */
-static const char SQL_FV_UNSET[] =
-	"UPDATE defectd.field_values f SET current = false"
-	" WHERE f.defect_id = $1 AND f.current AND f.id NOT IN ("
-	"  SELECT DISTINCT ON (field) id FROM defectd.field_values WHERE defect_id = $1"
-	"  ORDER BY field, message_id DESC, record_index DESC, id DESC)";
-static const char SQL_FV_SET[] =
-	"UPDATE defectd.field_values f SET current = true FROM ("
-	"  SELECT DISTINCT ON (field) id FROM defectd.field_values WHERE defect_id = $1"
-	"  ORDER BY field, message_id DESC, record_index DESC, id DESC) l"
-	" WHERE f.defect_id = $1 AND f.id = l.id AND NOT f.current";
+/* personal data: current = the latest value of each field (message arrival, record order,
+ * insertion), from scratch (after rows were removed).  Every scan starts from defect_id = $1. */
 static const char SQL_PD_CURRENT[] =
 	"UPDATE defectd.personal_data p SET current = (p.id = l.id) FROM ("
 	"  SELECT DISTINCT ON (field) field, id FROM defectd.personal_data WHERE defect_id = $1"
@@ -161,32 +141,29 @@ static const char SQL_PD_CURRENT[] =
 
 /*
  * A defect's columns and tracks from its history ($1 the defect, $2 the required fields).
- * Every part is MATERIALIZED so that each look-up runs once (inlined, the event look-ups
- * were repeated for every column that uses them), and reads one index range of the defect.
+ * The current values are its records' fields merged in arrival order (a later record's value
+ * of a field wins).  Every part is MATERIALIZED so that each look-up runs once (inlined, the
+ * event look-ups were repeated for every column that uses them), and reads one index range
+ * of the defect.
  */
-#define CUR(f) "max(value) FILTER (WHERE field = '" f "') AS " f ","
+#define CUR(f) "cur.v->>'" f "'"
 #define LATEST " ORDER BY e.message_id DESC, e.record_index DESC, e.id DESC"
 static const char SQL_RECOMPUTE[] =
-	"WITH cur AS MATERIALIZED (SELECT "
-	CUR("report_no") CUR("report_date") CUR("dealer_code") CUR("dealer_name")
-	CUR("dealer_contact") CUR("product_model") CUR("serial_no") CUR("supplier") CUR("vin")
-	CUR("install_date") CUR("occurred_date") CUR("defect_type") CUR("error_code") CUR("symptom")
-	CUR("installer") CUR("replaced_part") CUR("cause") CUR("carrier") CUR("tracking_no")
-	CUR("analysis_result") CUR("part_return")
-	"  coalesce(array_agg(field), '{}'::text[]) AS fields"
-	"  FROM defectd.field_values WHERE defect_id = $1 AND current),"
+	"WITH cur AS MATERIALIZED (SELECT defectd.jsonb_merge(fields ORDER BY message_id, idx) AS v"
+	"  FROM defectd.records WHERE defect_id = $1),"
 	" pd AS MATERIALIZED (SELECT coalesce(array_agg(field), '{}'::text[]) AS fields"
 	"  FROM defectd.personal_data WHERE defect_id = $1 AND current),"
 	" miss AS MATERIALIZED (SELECT coalesce(array_agg(u.f ORDER BY u.n), '{}'::text[]) AS fields"
 	"  FROM unnest($2::text[]) WITH ORDINALITY AS u(f, n), cur, pd"
-	"  WHERE u.f <> ALL (cur.fields) AND u.f <> ALL (pd.fields)),"
+	"  WHERE NOT cur.v ? u.f AND u.f <> ALL (pd.fields)),"
 	" rep AS MATERIALIZED (SELECT coalesce(e.repair_date, e.reported_on) AS repaired_at"
 	"  FROM defectd.repairs e WHERE e.defect_id = $1" LATEST " LIMIT 1),"
-	" pend AS MATERIALIZED (SELECT coalesce(defectd.to_date_or_null(rd.value), m.sent_day, m.received_at::date) AS pending_at"
-	"  FROM defectd.field_values v JOIN defectd.messages m ON m.id = v.message_id"
-	"  LEFT JOIN defectd.field_values rd ON rd.defect_id = v.defect_id AND rd.message_id = v.message_id"
-	"   AND rd.record_index = v.record_index AND rd.field = 'repair_date'"
-	"  WHERE v.defect_id = $1 AND v.field = 'part_return' AND v.current AND v.value = 'true' LIMIT 1),"
+	/* the record that gave the current part_return: its repair date, else its mail's */
+	" pend AS MATERIALIZED (SELECT coalesce(defectd.to_date_or_null(r.fields->>'repair_date'),"
+	"   m.sent_day, m.received_at::date) AS pending_at"
+	"  FROM (SELECT message_id, fields FROM defectd.records WHERE defect_id = $1 AND fields ? 'part_return'"
+	"   ORDER BY message_id DESC, idx DESC LIMIT 1) r JOIN defectd.messages m ON m.id = r.message_id"
+	"  WHERE r.fields->>'part_return' = 'true'),"
 	" ev AS MATERIALIZED (SELECT"
 	"  (array_agg(coalesce(e.shipped_date, e.reported_on)" LATEST ") FILTER (WHERE e.kind = 'shipment'))[1] AS shipped_at,"
 	"  (array_agg(coalesce(e.received_date, e.reported_on)" LATEST ") FILTER (WHERE e.kind = 'receipt'))[1] AS received_at,"
@@ -196,20 +173,21 @@ static const char SQL_RECOMPUTE[] =
 	" st AS MATERIALIZED (SELECT miss.fields AS missing, rep.repaired_at, pend.pending_at,"
 	"  ev.shipped_at, ev.received_at, ev.analyzed_at,"
 	"  CASE WHEN ev.analyzed_at IS NOT NULL THEN 'analyzed' WHEN ev.received_at IS NOT NULL THEN 'received'"
-	"   WHEN ev.shipped_at IS NOT NULL THEN 'shipped' WHEN cur.part_return = 'true' THEN 'pending'"
+	"   WHEN ev.shipped_at IS NOT NULL THEN 'shipped' WHEN " CUR("part_return") " = 'true' THEN 'pending'"
 	"   ELSE 'not_required' END AS part_status"
 	"  FROM cur CROSS JOIN miss CROSS JOIN ev LEFT JOIN rep ON true LEFT JOIN pend ON true),"
 	" fin AS MATERIALIZED (SELECT st.*, (st.repaired_at IS NOT NULL"
 	"   AND st.part_status IN ('not_required', 'analyzed')) AS closed FROM st)"
 	" UPDATE defectd.defects d SET"
-	"  report_no = cur.report_no, report_date = defectd.to_date_or_null(cur.report_date),"
-	"  dealer_code = cur.dealer_code, dealer_name = cur.dealer_name, dealer_contact = cur.dealer_contact,"
-	"  product_model = cur.product_model, serial_no = cur.serial_no, supplier = cur.supplier,"
-	"  vin = cur.vin, install_date = defectd.to_date_or_null(cur.install_date),"
-	"  occurred_date = defectd.to_date_or_null(cur.occurred_date), defect_type = cur.defect_type,"
-	"  error_code = cur.error_code, symptom = cur.symptom, installer = cur.installer,"
-	"  replaced_part = cur.replaced_part, cause = cur.cause, carrier = cur.carrier,"
-	"  tracking_no = cur.tracking_no, analysis_result = cur.analysis_result,"
+	"  report_no = " CUR("report_no") ", report_date = defectd.to_date_or_null(" CUR("report_date") "),"
+	"  dealer_code = " CUR("dealer_code") ", dealer_name = " CUR("dealer_name") ","
+	"  dealer_contact = " CUR("dealer_contact") ", product_model = " CUR("product_model") ","
+	"  serial_no = " CUR("serial_no") ", supplier = " CUR("supplier") ", vin = " CUR("vin") ","
+	"  install_date = defectd.to_date_or_null(" CUR("install_date") "),"
+	"  occurred_date = defectd.to_date_or_null(" CUR("occurred_date") "), defect_type = " CUR("defect_type") ","
+	"  error_code = " CUR("error_code") ", symptom = " CUR("symptom") ", installer = " CUR("installer") ","
+	"  replaced_part = " CUR("replaced_part") ", cause = " CUR("cause") ", carrier = " CUR("carrier") ","
+	"  tracking_no = " CUR("tracking_no") ", analysis_result = " CUR("analysis_result") ","
 	"  data_status = CASE WHEN cardinality(fin.missing) = 0 THEN 'complete' ELSE 'missing' END,"
 	"  missing_fields = fin.missing,"
 	"  data_complete_at = CASE WHEN cardinality(fin.missing) = 0 THEN coalesce(d.data_complete_at, now()) END,"
@@ -279,9 +257,9 @@ static void kv_arrays(const track_kv *kv, size_t n, char **keys, char **vals, ch
 	free(l);
 }
 
-/* queue the history rows of kv for defect (0: none, an uncorrelated record's personal data;
- * fresh: opened by this record, so it has no rows yet) */
-static void queue_values(db_batch *b, track_msg *m, bool personal, int64_t defect, bool fresh,
+/* queue the personal data rows of kv for defect (0: none, an uncorrelated record's, kept for
+ * the hand assignment; fresh: opened by this record, so it has no rows yet) */
+static void queue_personal(db_batch *b, track_msg *m, int64_t defect, bool fresh,
 			 const track_kv *kv, size_t n, int index)
 {
 	if (!n)
@@ -296,8 +274,8 @@ static void queue_values(db_batch *b, track_msg *m, bool personal, int64_t defec
 	} else {
 		const char *p[6] = { db_int_param(d, defect), msg, idx, keys, vals, last };
 		if (!fresh)
-			db_batch_add(b, personal ? SQL_PD_UNSET_OLDER : SQL_FV_UNSET_OLDER, 4, p, NULL);
-		db_batch_add(b, personal ? SQL_PD_INSERT : SQL_FV_INSERT, 6, p, NULL);
+			db_batch_add(b, SQL_PD_UNSET_OLDER, 4, p, NULL);
+		db_batch_add(b, SQL_PD_INSERT, 6, p, NULL);
 	}
 	free(keys);
 	free(vals);
@@ -361,11 +339,8 @@ static void queue_recompute(db_batch *b, int64_t defect, const track_conf *tc, b
 	char d[24];
 	char *req = db_text_array(tc->required_fields, tc->nrequired);
 	const char *p[2] = { db_int_param(d, defect), req };
-	if (full) {
-		db_batch_add(b, SQL_FV_UNSET, 1, p, NULL);
-		db_batch_add(b, SQL_FV_SET, 1, p, NULL);
+	if (full)
 		db_batch_add(b, SQL_PD_CURRENT, 1, p, NULL);
-	}
 	db_batch_add(b, SQL_RECOMPUTE, 2, p, NULL);
 	free(req);
 }
@@ -676,7 +651,7 @@ int track_apply(track_msg *m, const track_rec *rec, int64_t forced_defect, char 
 		/* keep the personal fields for the hand assignment, with no defect yet */
 		if (queue_record_row(b, m, rec, &mt, outcome, err) < 0)
 			goto out;
-		queue_values(b, m, true, 0, false, rec->personal, rec->npersonal, rec->index);
+		queue_personal(b, m, 0, false, rec->personal, rec->npersonal, rec->index);
 		queue_uncorrelated(b, m, rec, &mt);
 		m->uncorrelated++;
 		rc = 0;
@@ -694,8 +669,7 @@ int track_apply(track_msg *m, const track_rec *rec, int64_t forced_defect, char 
 		queue_flush_one(m, b, mt.defect);
 	if (queue_record_row(b, m, rec, &mt, outcome, err) < 0)
 		goto out;
-	queue_values(b, m, false, mt.defect, mt.fresh, rec->fields, rec->nfields, rec->index);
-	queue_values(b, m, true, mt.defect, mt.fresh, rec->personal, rec->npersonal, rec->index);
+	queue_personal(b, m, mt.defect, mt.fresh, rec->personal, rec->npersonal, rec->index);
 	if (rec->kind == KIND_REPAIR_REPORT)
 		queue_repair(b, m, rec, mt.defect);
 	if (ship)

@@ -416,12 +416,12 @@ static void test_tracks(void)
 	msg_i = s.message;
 	CHECK(rc == STORE_OK && s.applied == 1 && s.opened == 0, "a defect report with a known ref adds to it");
 	store_result_free(&s);
-	CHECK(eq(q(A, "SELECT string_agg(v.value || ':' || v.current, ',' ORDER BY v.id) FROM defectd.field_values v"
+	CHECK(eq(q(A, "SELECT string_agg(v.value || ':' || v.current, ',' ORDER BY v.message_id, v.record_index) FROM defectd.field_values v"
 		      " JOIN defectd.defects d ON d.id = v.defect_id WHERE d.ref = 'MD-2026-00002' AND field = 'product_model'",
 		   NULL), "EVC-3K:false,EVC-3K-B:true") &&
 	      eq(defect_col("MD-2026-00002", "product_model"), "EVC-3K-B"),
 	      "history keeps both values, the later one current (%s)",
-	      q(A, "SELECT string_agg(v.value || ':' || v.current, ',' ORDER BY v.id) FROM defectd.field_values v"
+	      q(A, "SELECT string_agg(v.value || ':' || v.current, ',' ORDER BY v.message_id, v.record_index) FROM defectd.field_values v"
 		   " JOIN defectd.defects d ON d.id = v.defect_id WHERE d.ref = 'MD-2026-00002' AND field = 'product_model'", NULL));
 	CHECK(eq(defect_col("MD-2026-00002", "data_status"), "complete") &&
 	      !eq(defect_col("MD-2026-00002", "data_complete_at"), "NULL"),
