@@ -75,6 +75,21 @@ check "readers can read the history, not only the owner" \
 check "merging the records in order gives the current values" \
 	"$(q "SELECT defectd.jsonb_merge(fields ORDER BY message_id, idx) FROM defectd.records WHERE defect_id = 7")" \
 	'{"cause": "relay", "serial_no": "S1", "product_model": "EVC-3K-B"}'
+# 007: the checks are domains now, and still refuse what they refused
+refused() { # SQL -> the domain named in the error, or "accepted"
+	psql -X -q -tA -d up -c "$1" 2>&1 |
+		sed -n 's/.*value for domain defectd\.\([a-z_]*\) violates check constraint.*/\1/p;s/^INSERT.*/accepted/p;s/^UPDATE.*/accepted/p' | head -1
+}
+check "a record's outcome outside its list is refused" \
+	"$(refused "INSERT INTO defectd.records (message_id, idx, kind, outcome) VALUES (1, 5, 'x', 'bogus')")" record_outcome
+check "a part status outside its list is refused" \
+	"$(refused "UPDATE defectd.defects SET part_status = 'lost' WHERE id = 7")" part_status
+check "a defect number of another shape is refused" \
+	"$(refused "INSERT INTO defectd.defects (ref) VALUES ('MD-26-1')")" defect_ref
+check "a number past 99999 is refused" \
+	"$(refused "INSERT INTO defectd.defect_numbers (year, last) VALUES (2026, 100000)")" defect_serial
+check "the lists are there again for readers" \
+	"$(q "SET ROLE defectd_reader; SELECT (SELECT count(*) FROM defectd.defect_list) || '/' || (SELECT count(*) FROM defectd.message_list)")" 1/2
 check "a second migrate applies nothing" "$("$BIN" migrate -c "$T/up.yaml" --sql-dir sql 2>&1 | grep -c '^applied')" 0
 
 # a value the records do not have: the migration stops, and nothing of it is applied
