@@ -73,6 +73,8 @@ typedef struct conn_data {
 	size_t n, cap;
 	bool generic_plans;	/* plan_cache_mode = force_generic_plan for the session */
 	size_t deferred;	/* statements sent by db_batch_send whose answers are not read yet */
+	db_stmt *ahead;		/* their texts and result destinations (no parameters) */
+	size_t ahead_cap;
 } conn_data;
 
 static void prepared_forget(conn_data *d)
@@ -100,6 +102,7 @@ static int conn_event(PGEventId id, void *info, void *pass)
 		if ((d = PQinstanceData(((PGEventConnDestroy *)info)->conn, conn_event))) {
 			prepared_forget(d);
 			free(d->p);
+			free(d->ahead);
 			free(d);
 		}
 		break;
@@ -502,10 +505,8 @@ int db_batch_send(PGconn *c, db_batch *b, char **err)
 		goto out;
 	}
 	for (size_t i = 0; i < b->n; i++)
-		if (b->s[i].result) {
-			*err = xstrdup("database: internal error: a statement sent ahead cannot keep its result");
-			goto out;
-		}
+		if (b->s[i].result)
+			*b->s[i].result = NULL;
 	if (pipe_send(c, d, b->s, b->n, &sent, &first) < 0) {
 		*err = first;
 		goto out;
@@ -515,6 +516,10 @@ int db_batch_send(PGconn *c, db_batch *b, char **err)
 		*err = first;
 		goto out;
 	}
+	/* for db_wait: the texts (constants: a COMMIT is checked) and where the answers go */
+	d->ahead = xgrow(d->ahead, &d->ahead_cap, sent ? sent : 1, sizeof *d->ahead);
+	for (size_t i = 0; i < sent; i++)
+		d->ahead[i] = (db_stmt){ .sql = b->s[i].sql, .result = b->s[i].result };
 	d->deferred = sent;
 	rc = 0;
 out:
@@ -536,8 +541,9 @@ int db_wait(PGconn *c, char **err)
 		return 0;
 	size_t sent = d->deferred;
 	d->deferred = 0;
-	pipe_recv(c, NULL, sent, &first);
+	pipe_recv(c, d->ahead, sent, &first);
 	if (first) {
+		drop_results(d->ahead, sent);
 		*err = first;
 		return -1;
 	}

@@ -100,9 +100,9 @@ int db_batch_run(PGconn *c, db_batch *b, char **err) WUR;
 /*
  * Send what is queued as one pipeline without waiting for the answers, so that the caller
  * can do other work while the server runs it (and commits, when it ends with COMMIT).
- * Statements sent ahead keep no results.  Until db_wait, the connection is used for
- * nothing else: db_query/db_pipeline fail, db_rollback waits first.  0 or -1 with *err
- * (then nothing is pending).
+ * A statement's result pointer must stay valid until db_wait, which fills it.  Until
+ * db_wait, the connection is used for nothing else: db_query/db_pipeline fail, db_rollback
+ * waits first.  0 or -1 with *err (then nothing is pending).
  */
 int db_batch_send(PGconn *c, db_batch *b, char **err) WUR;
 /* Read the answers of what db_batch_send sent: 0 when all succeeded (or nothing was

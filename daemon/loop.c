@@ -220,7 +220,6 @@ static enum item_rc store_failed(daemon_state *d, mbox *b, const source_item *it
  */
 typedef struct inflight {
 	const source_item *it;	/* NULL: nothing in flight */
-	bool quarantined;	/* stored with a parse error */
 	char *error;		/* that error, for the log */
 	store_result sr;
 } inflight;
@@ -230,7 +229,6 @@ static void inflight_clear(inflight *f)
 	store_result_free(&f->sr);
 	xfree(&f->error);
 	f->it = NULL;
-	f->quarantined = false;
 }
 
 static enum item_rc settle(daemon_state *d, mbox *b, inflight *f, uint64_t uidvalidity, marks *mk, size_t *done)
@@ -240,12 +238,12 @@ static enum item_rc settle(daemon_state *d, mbox *b, inflight *f, uint64_t uidva
 	const source_item *it = f->it;
 	if (!it)
 		return ITEM_OK;
-	if (store_ingest_wait(d->db, &err) != STORE_OK) {
+	if (store_ingest_wait(d->db, &f->sr, &err) != STORE_OK) {
 		rc = store_failed(d, b, it, "storing", err);
 		goto out;
 	}
 	(*done)++;
-	if (f->quarantined) {
+	if (f->sr.quarantined) {	/* a duplicate is not: its first storing decided */
 		log_warning("%s: message %s quarantined (unparsable): %s", b->conf->name, it->key, f->error);
 		if (source_quarantine(b->src, it, uidvalidity, &err) != SRC_OK)
 			log_warning("%s: moving %s to the quarantine folder failed: %s", b->conf->name, it->key,
@@ -353,7 +351,6 @@ static enum item_rc ingest_item(daemon_state *d, mbox *b, const source_item *it,
 		goto out;
 	}
 	f->it = it;
-	f->quarantined = f->sr.quarantined;
 	f->error = r.error ? xstrdup(r.error) : NULL;
 	goto out;
 quarantined:

@@ -28,6 +28,7 @@ const char *store_qkind_name(store_qkind k)
 void store_result_free(store_result *res)
 {
 	sl_free(&res->refs);
+	PQclear(res->answer);
 	memset(res, 0, sizeof *res);
 }
 
@@ -38,36 +39,14 @@ static const char SQL_MAILBOX_ADD[] =
 static const char SQL_MAILBOX_GET[] =
 	"SELECT id, uidvalidity, last_uid, halted_reason FROM defectd.mailboxes WHERE name = $1";
 
-/* the identity: Message-ID, else the content hash; an absurdly long Message-ID is hashed so
- * that it fits the unique index */
-static const char SQL_IDENTITY[] =
-	"SELECT CASE WHEN $1::text IS NULL OR $1::text = ''"
-	"  THEN 'sha256:' || encode(sha256($2::bytea), 'hex')"
-	" WHEN octet_length($1::text) > 512"
-	"  THEN 'message-id-sha256:' || encode(sha256(convert_to($1::text, 'UTF8')), 'hex')"
-	" ELSE $1::text END";
-
-static const char SQL_MESSAGE_BY_IDENTITY[] =
-	"SELECT id FROM defectd.messages WHERE identity = $1";
-
 /*
- * The message row in one statement: its identity (as SQL_IDENTITY: $1 the Message-ID, $2 the
- * raw mail), the mailbox by name ($9).  No row: stored before (or concurrently).
+ * A fetched message in one statement (sql/008): its row (none for a duplicate), its records
+ * or its unparsable entry, its mailbox item.  The answer is a JSON object (ingest_result).
  */
-static const char SQL_MESSAGE_STORE[] =
-	"INSERT INTO defectd.messages (identity, message_id, sha256, raw, size, from_addr, subject,"
-	" sent_at, sent_day, in_reply_to, reference_ids, mailbox_id, source_key, status, reason,"
-	" warnings, parse_json)"
-	" SELECT CASE WHEN $1::text IS NULL OR $1::text = '' THEN 'sha256:' || encode(x.h, 'hex')"
-	"  WHEN octet_length($1::text) > 512"
-	"   THEN 'message-id-sha256:' || encode(sha256(convert_to($1::text, 'UTF8')), 'hex')"
-	"  ELSE $1::text END,"
-	" $1::text, x.h, $2::bytea, $3::bigint, $4::text, $5::text,"
-	" defectd.to_timestamptz_or_null($6::text), defectd.to_date_or_null(substr($6::text, 1, 10)),"
-	" $7::text, $8::text[], (SELECT b.id FROM defectd.mailboxes b WHERE b.name = $9::text), $10::text,"
-	" $11::text, $12::text, $13::text[], $14::jsonb"
-	" FROM (SELECT sha256($2::bytea) AS h OFFSET 0) x"
-	" ON CONFLICT (identity) DO NOTHING RETURNING id, mailbox_id";
+static const char SQL_INGEST[] =
+	"SELECT defectd.ingest_message($1::text, $2::bytea, $3::text, $4::text, $5::text, $6::text,"
+	" $7::text[], $8::text[], $9::text, $10::text, $11::bigint, $12::text, $13::text, $14::text[],"
+	" $15::jsonb, $16::jsonb, $17::text[])";
 
 /*
  * Ingestion runs the same few statements for every message: planning them each time (a
@@ -76,9 +55,6 @@ static const char SQL_MESSAGE_STORE[] =
  * the message or the defect; db.c prepares them afresh as the tables grow.
  */
 static const char SQL_GENERIC_PLANS[] = "SET LOCAL plan_cache_mode = force_generic_plan";
-
-static const char SQL_MESSAGE_MAILBOX[] =
-	"UPDATE defectd.messages SET mailbox_id = $2 WHERE id = $1 AND mailbox_id IS NULL";
 
 static const char SQL_MESSAGE_UPDATE[] =
 	"UPDATE defectd.messages SET message_id = $2, from_addr = $3, subject = $4,"
@@ -648,137 +624,6 @@ int store_items_first_attempt(PGconn *c, const char *mailbox, const char *const 
 	return 0;
 }
 
-/* the id of the message stored before with the same identity (a new statement: it sees one
- * committed after SQL_MESSAGE_STORE started); 0 when there is none */
-static int message_by_identity(PGconn *c, const store_input *in, int64_t *message, char **err)
-{
-	bool hash = !in->r->message_id || !*in->r->message_id;
-	const char *p[2] = { in->r->message_id, hash ? (in->raw ? in->raw : "") : NULL };
-	int len[2] = { 0, (int)in->raw_len }, fmt[2] = { 0, 1 };
-	PGresult *r = db_query_ex(c, SQL_IDENTITY, 2, p, len, fmt, 0, err);
-	if (!r)
-		return -1;
-	const char *q[1] = { db_value(r, 0, 0) };
-	PGresult *m = db_query(c, SQL_MESSAGE_BY_IDENTITY, 1, q, err);
-	PQclear(r);
-	if (!m)
-		return -1;
-	*message = PQntuples(m) == 1 ? db_int(m, 0, 0) : 0;
-	PQclear(m);
-	return 0;
-}
-
-/* the parameters of SQL_MESSAGE_STORE (borrowed by the statement until it is sent) */
-typedef struct msg_row {
-	const char *p[14];
-	int len[14], fmt[14];
-	char size[24];
-} msg_row;
-
-/* queue BEGIN and the message row (SQL_MESSAGE_STORE, its result in *r) */
-static void queue_message(PGconn *c, db_batch *b, const store_input *in, const msg_fields *mf, msg_row *m,
-			  PGresult **r)
-{
-	const parse_result *pr = in->r;
-	const char *p[14] = { pr->message_id, in->raw ? in->raw : "", db_int_param(m->size, (int64_t)in->raw_len),
-			      pr->from, pr->subject, pr->date, pr->in_reply_to, mf->references_arr, in->mailbox,
-			      in->mailbox ? in->source_key : NULL, mf->status, mf->reason, mf->warnings_arr, mf->json };
-	memcpy(m->p, p, sizeof p);
-	memset(m->len, 0, sizeof m->len);
-	memset(m->fmt, 0, sizeof m->fmt);
-	m->len[1] = (int)in->raw_len;	/* the raw mail goes as binary */
-	m->fmt[1] = 1;
-	db_batch_add(b, "BEGIN", 0, NULL, NULL);
-	/* a session that has generic plans already (the daemon's) needs no SET LOCAL */
-	if (!db_generic_plans(c))
-		db_batch_add(b, SQL_GENERIC_PLANS, 0, NULL, NULL);
-	db_batch_add_ex(b, SQL_MESSAGE_STORE, 14, m->p, m->len, m->fmt, r);
-}
-
-/* after SQL_MESSAGE_STORE ran: *message, *duplicate and *mailbox (0 when the mailbox has no
- * row yet, or for a duplicate) */
-static int message_result(PGconn *c, const store_input *in, const PGresult *r, int64_t *message,
-			  bool *duplicate, int64_t *mailbox, char **err)
-{
-	*message = 0;
-	*duplicate = false;
-	*mailbox = 0;
-	if (r && PQntuples(r) == 1) {
-		*message = db_int(r, 0, 0);
-		*mailbox = db_int(r, 0, 1);
-		return 0;
-	}
-	if (message_by_identity(c, in, message, err) < 0)
-		return -1;
-	if (!*message) {
-		/* stored by a transaction that committed after our snapshot was taken */
-		*err = xstrdup("message stored concurrently; retry (SQLSTATE 40001)");
-		return -1;
-	}
-	*duplicate = true;
-	return 0;
-}
-
-/* BEGIN and the message row in one round trip (a message without records to correlate) */
-static int begin_message(PGconn *c, const store_input *in, const msg_fields *mf, int64_t *message,
-			 bool *duplicate, int64_t *mailbox, char **err)
-{
-	db_batch b = DB_BATCH_INIT;
-	msg_row m;
-	PGresult *r = NULL;
-	queue_message(c, &b, in, mf, &m, &r);
-	int rc = db_batch_run(c, &b, err);
-	db_batch_free(&b);
-	if (rc == 0)
-		rc = message_result(c, in, r, message, duplicate, mailbox, err);
-	PQclear(r);
-	return rc;
-}
-
-/* the message's mailbox when its row did not name one (store_item_attempt usually made it) */
-static int message_mailbox(PGconn *c, const store_input *in, int64_t message, bool duplicate, int64_t *mailbox,
-			   char **err)
-{
-	char m[24], mb[24];
-	if (!in->mailbox || *mailbox)
-		return 0;
-	if (mailbox_ensure(c, in->mailbox, mailbox, err) < 0)
-		return -1;
-	const char *p[2] = { db_int_param(m, message), db_int_param(mb, *mailbox) };
-	return duplicate ? 0 : run(c, SQL_MESSAGE_MAILBOX, 2, p, err);
-}
-
-/* the message row was written with the first look-up (track_msg.message_stored) */
-typedef struct row_ctx {
-	const store_input *in;
-	PGresult *row;		/* SQL_MESSAGE_STORE's result */
-	int64_t mailbox;
-} row_ctx;
-
-static int message_stored(track_msg *tm, char **err)
-{
-	row_ctx *x = tm->ctx;
-	if (!x->row || PQntuples(x->row) != 1)
-		return 1;	/* stored before: the caller takes the duplicate's path */
-	tm->message = db_int(x->row, 0, 0);
-	x->mailbox = db_int(x->row, 0, 1);
-	if (message_mailbox(tm->c, x->in, tm->message, false, &x->mailbox, err) < 0)
-		return -1;
-	tm->mailbox = x->mailbox;
-	tm->source_key = x->mailbox ? x->in->source_key : NULL;
-	return 0;
-}
-
-/* a quarantine entry for a stored message (no raw mail: the message row keeps it) */
-static void queue_quarantine_row(db_batch *b, int64_t message, int64_t mailbox, const char *source_key,
-				 const char *kind, const char *reason)
-{
-	char msg[24], mb[24];
-	const char *p[6] = { db_int_param(msg, message), mailbox ? db_int_param(mb, mailbox) : NULL,
-			     source_key, kind, reason && *reason ? reason : kind, NULL };
-	db_batch_add(b, SQL_QUARANTINE, 6, p, NULL);
-}
-
 static int quarantine_row(PGconn *c, int64_t message, int64_t mailbox, const char *source_key,
 			  const char *kind, const char *reason, const char *raw, size_t raw_len, char **err)
 {
@@ -807,17 +652,68 @@ static void queue_resolve_raw(db_batch *b, int64_t entry, int64_t message, bool 
 	json_decref(d);
 }
 
+/* the records as defectd.ingest_message takes them: [{"kind", "defect_ref", "fields": {…},
+ * "personal": [[key, value], …]}, …]; personal fields in the record's order */
+static char *records_json(const parse_result *r, const vocab *v, char **err)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < r->nrecords; i++) {
+		const record *rec = &r->records[i];
+		json_t *o = record_json(rec, v), *pers = json_array();
+		for (size_t j = 0; j < rec->nfields; j++) {
+			const field_def *f = vocab_field_at(v, (size_t)rec->fields[j].field);
+			if (f && f->personal && rec->fields[j].value)
+				json_array_append_new(pers, json_pack("[ss]", f->key, rec->fields[j].value));
+		}
+		json_object_set_new(o, "personal", pers);
+		json_array_append_new(a, o);
+	}
+	char *s = json_dumps(a, JSON_COMPACT);
+	json_decref(a);
+	if (!s)
+		*err = xstrdup("parse result: cannot encode its records as JSON");
+	return s;
+}
+
+/* defectd.ingest_message's answer into *out; 0 or -1 with *err */
+static int ingest_result(const PGresult *r, store_result *out, char **err)
+{
+	json_error_t je;
+	const char *s = r && PQntuples(r) == 1 ? db_value(r, 0, 0) : NULL;
+	json_t *o = s ? json_loads(s, 0, &je) : NULL, *refs = json_object_get(o, "refs"), *x;
+	size_t i;
+	if (!json_is_integer(json_object_get(o, "message"))) {
+		*err = xasprintf("defectd.ingest_message: unexpected answer %s", s ? s : "(none)");
+		json_decref(o);
+		return -1;
+	}
+	out->message = json_integer_value(json_object_get(o, "message"));
+	out->duplicate = json_is_true(json_object_get(o, "duplicate"));
+	if (out->duplicate)
+		out->quarantined = false;	/* stored before: its first storing decided */
+	out->opened = (unsigned)json_integer_value(json_object_get(o, "opened"));
+	out->applied = (unsigned)json_integer_value(json_object_get(o, "applied"));
+	out->uncorrelated = (unsigned)json_integer_value(json_object_get(o, "uncorrelated"));
+	json_array_foreach(refs, i, x)
+		if (json_is_string(x))
+			sl_push(&out->refs, xstrdup(json_string_value(x)));
+	json_decref(o);
+	return 0;
+}
+
+/*
+ * BEGIN, defectd.ingest_message and COMMIT in one round trip; with `ahead` only sent (the
+ * answer lands in out->answer, read by store_ingest_wait).  A message that resolves a raw
+ * quarantine entry waits for the answer before COMMIT: the entry names the message.
+ */
 static int ingest(PGconn *c, const store_input *in, store_result *out, bool ahead, char **err)
 {
 	int rc = -1;
 	msg_fields mf = { STRLIST_INIT, NULL, NULL, NULL, NULL, NULL };
-	track_msg tm = { 0 };
 	db_batch b = DB_BATCH_INIT;
 	const char **thread = NULL;
-	int64_t mailbox = 0, message = 0;
-	bool duplicate = false;
-	msg_row mr;
-	row_ctx rx = { in, NULL, 0 };
+	char *thread_arr = NULL, *recs = NULL, *req = NULL, uid[24];
+	size_t nthread = 0;
 	*out = (store_result){ 0 };
 
 	if (in->raw_len > (size_t)INT32_MAX || (in->mailbox && !in->source_key)) {
@@ -825,60 +721,44 @@ static int ingest(PGconn *c, const store_input *in, store_result *out, bool ahea
 							     : "store_ingest: message too large");
 		goto out;
 	}
-	if (prepare(in->r, in->v, &mf, err) < 0)
+	if (prepare(in->r, in->v, &mf, err) < 0 || !(recs = records_json(in->r, in->v, err)))
 		goto out;
-	if (!in->r->error && in->r->nrecords > 0) {
-		/* BEGIN and the message row go with the first record's look-ups: one round trip */
-		queue_message(c, &b, in, &mf, &mr, &rx.row);
-		tm = (track_msg){ .c = c, .q = &b, .tc = in->tc, .message_stored = message_stored, .ctx = &rx,
-				  .own_message_id = in->r->message_id };
-		thread = thread_of(in->r, &tm.nthread);
-		tm.thread = thread;
-		int arc = apply_records(&tm, in->r, in->v, err);
-		if (arc < 0)
+	thread = thread_of(in->r, &nthread);
+	thread_arr = db_text_array(thread, nthread);
+	req = track_required(in->tc);
+	snprintf(uid, sizeof uid, "%" PRIu64, in->uid);
+	const parse_result *pr = in->r;
+	const char *p[17] = { pr->message_id, in->raw ? in->raw : "", pr->from, pr->subject, pr->date,
+			      pr->in_reply_to, mf.references_arr, thread_arr, in->mailbox, in->source_key, uid,
+			      mf.status, mf.reason, mf.warnings_arr, mf.json, recs, req };
+	int len[17] = { 0 }, fmt[17] = { 0 };
+	len[1] = (int)in->raw_len;	/* the raw mail goes as binary */
+	fmt[1] = 1;
+	out->quarantined = pr->error != NULL;
+	db_batch_add(&b, "BEGIN", 0, NULL, NULL);
+	/* a session that has generic plans already (the daemon's) needs no SET LOCAL */
+	if (!db_generic_plans(c))
+		db_batch_add(&b, SQL_GENERIC_PLANS, 0, NULL, NULL);
+	db_batch_add_ex(&b, SQL_INGEST, 17, p, len, fmt, &out->answer);
+	if (in->resolves) {
+		if (db_batch_run(c, &b, err) < 0 || ingest_result(out->answer, out, err) < 0)
 			goto out;
-		if (arc > 0) {
-			/* stored before: nothing was applied (what was queued after the row is dropped) */
-			db_batch_free(&b);
-			track_msg_free(&tm);
-			tm = (track_msg){ 0 };
-			if (message_result(c, in, NULL, &message, &duplicate, &mailbox, err) < 0 ||
-			    message_mailbox(c, in, message, duplicate, &mailbox, err) < 0)
-				goto out;
-		} else {
-			message = tm.message;
-			mailbox = rx.mailbox;
-			track_queue_flush(&tm, &b);
-		}
-	} else {
-		if (begin_message(c, in, &mf, &message, &duplicate, &mailbox, err) < 0 ||
-		    message_mailbox(c, in, message, duplicate, &mailbox, err) < 0)
-			goto out;
-		if (!duplicate && in->r->error) {
-			out->quarantined = true;
-			queue_quarantine_row(&b, message, mailbox, in->source_key, "unparsable", in->r->error);
-		}
+		queue_resolve_raw(&b, in->resolves, out->message, out->duplicate);
 	}
-
-	/* the last round trip: what is left to write, the mailbox item, COMMIT */
-	if (duplicate)
-		out->duplicate = true;
-	if (mailbox)
-		queue_item_settle(&b, mailbox, in->source_key, in->uid, message,
-				  !duplicate && in->r->error ? "quarantined" : "done");
-	if (in->resolves)
-		queue_resolve_raw(&b, in->resolves, message, duplicate);
 	db_batch_add(&b, "COMMIT", 0, NULL, NULL);
-	if ((ahead ? db_batch_send(c, &b, err) : db_batch_run(c, &b, err)) < 0)
+	if (ahead) {
+		if (db_batch_send(c, &b, err) < 0)
+			goto out;
+	} else if (db_batch_run(c, &b, err) < 0 || (!in->resolves && ingest_result(out->answer, out, err) < 0)) {
 		goto out;
-	out->message = message;
-	take_counts(out, &tm);
+	}
 	rc = 0;
 out:
-	PQclear(rx.row);
 	db_batch_free(&b);
 	free(thread);
-	track_msg_free(&tm);
+	free(thread_arr);
+	free(recs);
+	free(req);
 	msg_fields_free(&mf);
 	return finish(c, rc == 0, err);
 }
@@ -893,9 +773,10 @@ int store_ingest_send(PGconn *c, const store_input *in, store_result *out, char 
 	return ingest(c, in, out, true, err);
 }
 
-int store_ingest_wait(PGconn *c, char **err)
+int store_ingest_wait(PGconn *c, store_result *out, char **err)
 {
-	return finish(c, db_wait(c, err) == 0, err);
+	bool ok = db_wait(c, err) == 0 && (out->message || ingest_result(out->answer, out, err) == 0);
+	return finish(c, ok, err);
 }
 
 int store_quarantine(PGconn *c, const char *mailbox, const char *source_key, uint64_t uid,
@@ -1067,7 +948,6 @@ int store_reparse(PGconn *c, int64_t message, const parse_result *pr, const voca
 		if (!dropped)
 			track_queue_recompute(&b, reuse[i], tc);
 	}
-	track_queue_flush(&tm, &b);
 	d = json_pack("{s:s,s:i,s:i,s:i}", "status", mf.status, "opened", (int)tm.opened, "applied",
 		      (int)tm.applied, "uncorrelated", (int)tm.uncorrelated);
 	queue_audit(&b, "message.reparse", obj, d);
@@ -1196,7 +1076,6 @@ int store_assign(PGconn *c, int64_t quarantine_id, const char *ref, const track_
 	const char *pres[3] = { q, ref, db_int_param(dd, defect) };
 	if (track_apply(&tm, &s.tr, defect, err) < 0)
 		goto out;
-	track_queue_flush(&tm, &b);
 	db_batch_add(&b, "UPDATE defectd.quarantine SET resolved_at = now(), resolution = 'assigned to ' || $2,"
 			 " defect_id = $3 WHERE id = $1", 3, pres, NULL);
 	queue_audit(&b, "quarantine.assign", obj, d);

@@ -71,6 +71,7 @@ typedef struct store_result {
 	unsigned applied;	/* records applied to existing defects (incl. hand assignments kept) */
 	unsigned uncorrelated;	/* records sent to the quarantine */
 	strlist refs;		/* MD numbers touched, each once, owned */
+	PGresult *answer;	/* internal: the server's answer, until store_ingest_wait reads it */
 } store_result;
 
 /* free refs and zero the struct */
@@ -127,13 +128,14 @@ int store_item_attempt(PGconn *c, const char *mailbox, const char *source_key, u
 int store_ingest(PGconn *c, const store_input *in, store_result *out, char **err) WUR;
 /*
  * store_ingest in two halves, so that the caller can fetch and parse the next message while
- * the server writes and commits this one: _send does everything but wait for the last round
- * trip (the writes and COMMIT); _wait reads its answer.  *out is filled by _send but holds
- * only when _wait returns STORE_OK.  Between the two the connection is used for nothing
- * else, and the message must not be marked on the server before _wait.
+ * the server stores and commits this one: _send sends the message's one round trip and
+ * returns; _wait reads its answer into the same *out, which must stay in place between the
+ * two (and be freed with store_result_free either way).  Between the two the connection is
+ * used for nothing else, and the message must not be marked on the server before _wait
+ * returned STORE_OK.
  */
 int store_ingest_send(PGconn *c, const store_input *in, store_result *out, char **err) WUR;
-int store_ingest_wait(PGconn *c, char **err) WUR;
+int store_ingest_wait(PGconn *c, store_result *out, char **err) WUR;
 
 /*
  * Quarantine a message that never got a parse result (poison, too big, parser crash, old

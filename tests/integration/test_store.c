@@ -865,7 +865,7 @@ static void test_batching(void)
 	      err ? err : "no error");
 	PQclear(busy);
 	xfree(&err);
-	rc = store_ingest_wait(D, &err);
+	rc = store_ingest_wait(D, &s, &err);
 	CHECK(rc == STORE_TEMP && !db_deferred(D) && PQtransactionStatus(D) == PQTRANS_IDLE &&
 	      PQpipelineStatus(D) == PQ_PIPELINE_OFF &&
 	      eq(q(A, "SELECT count(*) FROM defectd.messages WHERE message_id = '<o2@dealer.example>'", NULL), "0") &&
@@ -876,7 +876,7 @@ static void test_batching(void)
 	xfree(&err);
 	q(A, "GRANT INSERT ON defectd.part_events TO defectd_daemon", NULL);
 	rc = store_ingest_send(D, &in, &s, &err);
-	int rc2 = rc == STORE_OK ? store_ingest_wait(D, &err) : rc;
+	int rc2 = rc == STORE_OK ? store_ingest_wait(D, &s, &err) : rc;
 	CHECK(rc2 == STORE_OK && s.applied == 1 && !db_deferred(D) &&
 	      eq(defect_col("MD-2027-00001", "tracking_no"), "888800003333") &&
 	      eq(q(A, "SELECT state FROM defectd.mailbox_items WHERE source_key = '7/53'", NULL), "done") &&
