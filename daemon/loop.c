@@ -8,7 +8,7 @@
  *   3. an attempt is recorded per message in its own transaction before the work,
  *      so poison mail is quarantined after max_attempts instead of looping;
  *   4. fetch, parse in the worker process, commit records + message state in one
- *      transaction (its last round trip, with the COMMIT, runs while the next message
+ *      transaction (one round trip, with the COMMIT, that runs while the next message
  *      is fetched and parsed: store_ingest_send, settled before the database is used
  *      again);
  *   5. only then, once the COMMIT is confirmed, mark the message on the server; a crash
@@ -213,7 +213,7 @@ static enum item_rc store_failed(daemon_state *d, mbox *b, const source_item *it
 }
 
 /*
- * The message whose last round trip (its writes and COMMIT) is still on the server while
+ * The message whose round trip (its transaction, with the COMMIT) is still on the server while
  * the next one is fetched and parsed (store_ingest_send).  It is settled before the
  * connection is used again: only then is it marked on the server, or moved to the
  * quarantine folder.

@@ -1,7 +1,8 @@
 /*
  * store — what defectd writes to PostgreSQL, one transaction per message (SPEC.md §6, §9,
  * §10): mailbox state (UIDVALIDITY, last UID, halts, poll results), attempts per fetched
- * message, the message itself stored exactly once, its records applied through track.c,
+ * message, the message itself stored exactly once, its records applied by the server's
+ * functions (sql/008; for re-parsing and assignment through track.c),
  * the quarantine, re-parsing a stored message and assigning an uncorrelated record by hand.
  *
  * Exactly once: the message's identity (Message-ID, else the SHA-256 of the raw mail) is
@@ -156,7 +157,7 @@ int store_quarantine_raw(PGconn *c, int64_t entry, char **raw, size_t *len, char
 
 /*
  * Apply a stored message again after a parser change, in one transaction: what it
- * contributed (records, field_values, personal_data, repairs, part_events, its open
+ * contributed (records and so its field history, personal_data, repairs, part_events, its open
  * uncorrelated/unparsable quarantine entries) is removed, the affected defects recomputed,
  * the message row updated from r and r's records applied.  A defect the message opened keeps
  * its number (the first new defect_report takes it again); one it opened that is no longer
