@@ -407,6 +407,8 @@ static const char **thread_of(const parse_result *r, size_t *n)
 	return t;
 }
 
+/* re-parse: each record through track_apply (one round trip each; ingestion sends them all
+ * at once as records_json instead) */
 static int apply_records(track_msg *tm, const parse_result *r, const vocab *v, char **err)
 {
 	int rc = -1;
@@ -426,11 +428,8 @@ static int apply_records(track_msg *tm, const parse_result *r, const vocab *v, c
 				f[nf++] = (track_kv){ d->key, rec->fields[j].value };
 		}
 		track_rec tr = { rec->kind, rec->defect_ref, (int)i, f, nf, p, np };
-		int arc = track_apply(tm, &tr, 0, err);
-		if (arc != 0) {
-			rc = arc;	/* 1: the message was stored before */
+		if (track_apply(tm, &tr, 0, err) < 0)
 			goto out;
-		}
 		xfree(&f);
 		xfree(&p);
 	}

@@ -50,7 +50,8 @@ char *track_required(const track_conf *tc)
 	return db_text_array(tc->required_fields, tc->nrequired);
 }
 
-char *track_fields_json(const track_kv *kv, size_t n, char **err)
+/* {"key":"value",…} of kv[0..n-1] (a later key wins); NULL with *err on invalid UTF-8 */
+static char *fields_json(const track_kv *kv, size_t n, char **err)
 {
 	char *s = NULL;
 	json_t *o = json_object();
@@ -131,7 +132,7 @@ int track_apply(track_msg *m, const track_rec *rec, int64_t forced_defect, char 
 {
 	int rc = -1;
 	PGresult *r = NULL;
-	char *json = track_fields_json(rec->fields, rec->nfields, err), *keys = NULL, *vals = NULL;
+	char *json = fields_json(rec->fields, rec->nfields, err), *keys = NULL, *vals = NULL;
 	char *thread = NULL, *req = NULL, *reuse = NULL;
 	char msg[24], mb[24], idx[24], forced[24], assigned[24];
 	if (!json)

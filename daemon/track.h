@@ -100,9 +100,6 @@ int track_recompute(PGconn *c, int64_t defect, const track_conf *tc, char **err)
 /* The required fields of tc (NULL = default) as a text[] literal; caller frees. */
 char *track_required(const track_conf *tc);
 
-/* {"key":"value",…} of kv[0..n-1] (a later key wins); NULL with *err on invalid UTF-8 */
-char *track_fields_json(const track_kv *kv, size_t n, char **err);
-
 void track_msg_free(track_msg *m);
 
 #endif
