@@ -68,13 +68,19 @@ typedef struct prepared {
 	uint64_t replan_at;	/* prepare it again when uses reaches this */
 } prepared;
 
+/* statements sent by db_batch_send whose answers are not read yet: their texts (constants;
+ * a COMMIT is checked) and where the answers go (no parameters) */
+typedef struct segment {
+	db_stmt *s;
+	size_t n, cap;
+} segment;
+
 typedef struct conn_data {
 	prepared *p;		/* the statements prepared on this session */
 	size_t n, cap;
 	bool generic_plans;	/* plan_cache_mode = force_generic_plan for the session */
-	size_t deferred;	/* statements sent by db_batch_send whose answers are not read yet */
-	db_stmt *ahead;		/* their texts and result destinations (no parameters) */
-	size_t ahead_cap;
+	segment ahead[DB_AHEAD_MAX];	/* sent ahead, oldest at `head` */
+	size_t head, deferred;
 } conn_data;
 
 static void prepared_forget(conn_data *d)
@@ -95,14 +101,15 @@ static int conn_event(PGEventId id, void *info, void *pass)
 		if ((d = PQinstanceData(((PGEventConnReset *)info)->conn, conn_event))) {
 			prepared_forget(d);
 			d->generic_plans = false;
-			d->deferred = 0;
+			d->head = d->deferred = 0;
 		}
 		break;
 	case PGEVT_CONNDESTROY:
 		if ((d = PQinstanceData(((PGEventConnDestroy *)info)->conn, conn_event))) {
 			prepared_forget(d);
 			free(d->p);
-			free(d->ahead);
+			for (size_t i = 0; i < DB_AHEAD_MAX; i++)
+				free(d->ahead[i].s);
 			free(d);
 		}
 		break;
@@ -132,8 +139,11 @@ static uint64_t fnv1a(const char *s)
 
 /* the name of sql's prepared statement on this session, preparing it first if needed (and
  * again when its re-plan is due); counts one execution; false with *err when it cannot be
- * prepared */
-static bool prepared_name(PGconn *c, conn_data *d, const char *sql, int nparams, char name[32], char **err)
+ * prepared.  Without can_prepare (in pipeline mode, where a synchronous PQprepare is not
+ * possible), a statement not prepared yet gets an empty name (send it unnamed) and a re-plan
+ * that is due waits for the next use that can prepare. */
+static bool prepared_name(PGconn *c, conn_data *d, const char *sql, int nparams, char name[32], bool can_prepare,
+			  char **err)
 {
 	size_t i;
 	uint64_t h = 0;
@@ -154,6 +164,8 @@ static bool prepared_name(PGconn *c, conn_data *d, const char *sql, int nparams,
 	snprintf(name, 32, "defectd_%016" PRIx64, h);
 	if (i < d->n) {
 		prepared *p = &d->p[i];
+		if (!can_prepare && p->uses + 1 >= p->replan_at)
+			return true;
 		if (++p->uses < p->replan_at)
 			return true;
 		p->replan_at = p->replan_at > UINT64_MAX / REPLAN_FACTOR ? UINT64_MAX : p->replan_at * REPLAN_FACTOR;
@@ -165,6 +177,9 @@ static bool prepared_name(PGconn *c, conn_data *d, const char *sql, int nparams,
 		PQclear(r);
 		if (!dropped)
 			return true;
+	} else if (!can_prepare) {
+		name[0] = '\0';
+		return true;
 	}
 	PGresult *r = PQprepare(c, name, sql, nparams, NULL);
 	bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
@@ -252,7 +267,7 @@ PGresult *db_query_ex(PGconn *c, const char *sql, int nparams, const char *const
 	if (!d) {
 		r = PQexecParams(c, sql, nparams, NULL, params, lengths, formats, result_format);
 	} else {
-		if (!prepared_name(c, d, sql, nparams, name, err))
+		if (!prepared_name(c, d, sql, nparams, name, true, err))
 			return NULL;
 		r = PQexecPrepared(c, name, nparams, params, lengths, formats, result_format);
 	}
@@ -326,19 +341,25 @@ static int run_each(PGconn *c, const db_stmt *s, size_t n, char **err)
 	return 0;
 }
 
-/* prepare what is new, enter pipeline mode and send s[0..n-1] with a sync; *sent of them
- * went out.  0, or -1 with *first when nothing can be read back either (the caller still
- * reads what was sent) */
-static int pipe_send(PGconn *c, conn_data *d, const db_stmt *s, size_t n, size_t *sent, char **first)
+/*
+ * Send s[0..n-1] in pipeline mode; *sent of them went out.  Entering pipeline mode (from
+ * off), what is new is prepared first: that is only possible then.  Once in it (statements
+ * sent ahead are still out), one not prepared yet goes unnamed.  The statements end with a
+ * Sync, or with `sync` false with a flush request: the server answers each statement as it
+ * finishes and the pipeline stays open for more.  0, or -1 with *first when nothing went out;
+ * 0 with *first when some did and the rest could not (the caller reads back what went out).
+ */
+static int pipe_send(PGconn *c, conn_data *d, const db_stmt *s, size_t n, bool sync, size_t *sent,
+		     char **first)
 {
-	char (*names)[32] = xcalloc(n, sizeof *names);
+	char (*names)[32] = xcalloc(n ? n : 1, sizeof *names);
+	bool off = PQpipelineStatus(c) == PQ_PIPELINE_OFF;
 	int rc = -1;
 	*sent = 0;
-	/* prepared synchronously: not possible once in pipeline mode */
 	for (size_t i = 0; i < n; i++)
-		if (s[i].nparams > 0 && !prepared_name(c, d, s[i].sql, s[i].nparams, names[i], first))
+		if (s[i].nparams > 0 && !prepared_name(c, d, s[i].sql, s[i].nparams, names[i], off, first))
 			goto out;
-	if (!PQenterPipelineMode(c)) {
+	if (off && !PQenterPipelineMode(c)) {
 		*first = pg_error(c, NULL, "database pipeline");
 		goto out;
 	}
@@ -354,27 +375,39 @@ static int pipe_send(PGconn *c, conn_data *d, const db_stmt *s, size_t n, size_t
 		}
 	}
 	/* PQpipelineSync also flushes what is buffered */
-	if (!PQpipelineSync(c) && !*first)
+	bool flushed = sync ? PQpipelineSync(c) == 1 : PQsendFlushRequest(c) == 1 && PQflush(c) == 0;
+	if (!flushed && !*first)
 		*first = pg_error(c, NULL, "database pipeline");
 out:
 	free(names);
 	return rc;
 }
 
-/*
- * Read the answers of `sent` statements and the sync, and leave pipeline mode.  s (may be
- * NULL: no results kept) gets the results; a COMMIT that ended in a rollback is a failure.
- * *first keeps the first error.
- */
-static void pipe_recv(PGconn *c, const db_stmt *s, size_t sent, char **first)
+/* a session whose answers can no longer be matched to what was sent: shut the socket and it
+ * reads as lost (the caller reconnects, and takes its mailbox locks again) */
+static void conn_abandon(PGconn *c)
 {
-	/* one result per statement sent, each followed by NULL; then the sync */
+	if (PQstatus(c) != CONNECTION_BAD && PQsocket(c) >= 0) {
+		shutdown(PQsocket(c), SHUT_RDWR);
+		PQconsumeInput(c);
+	}
+}
+
+/*
+ * Read the answers of `sent` statements.  s (may be NULL: no results kept) gets the results;
+ * a COMMIT that ended in a rollback is a failure, and so is a statement skipped because one
+ * before it failed (PGRES_PIPELINE_ABORTED).  *first keeps the first error.  False when an
+ * answer is missing (the stream is out of step).
+ */
+static bool recv_results(PGconn *c, const db_stmt *s, size_t sent, char **first)
+{
+	/* one result per statement sent, each followed by NULL */
 	for (size_t i = 0; i < sent; i++) {
 		PGresult *r = PQgetResult(c);
 		if (!r) {
 			if (!*first)
 				*first = pg_error(c, NULL, "database");
-			break;
+			return false;
 		}
 		ExecStatusType st = PQresultStatus(r);
 		if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
@@ -396,6 +429,12 @@ static void pipe_recv(PGconn *c, const db_stmt *s, size_t sent, char **first)
 		while ((r = PQgetResult(c)))
 			PQclear(r);
 	}
+	return true;
+}
+
+/* read up to the Sync that was sent last and leave pipeline mode */
+static void end_pipeline(PGconn *c, char **first)
+{
 	for (int nulls = 0; nulls < 3;) {
 		PGresult *r = PQgetResult(c);
 		if (!r) {
@@ -411,14 +450,10 @@ static void pipe_recv(PGconn *c, const db_stmt *s, size_t sent, char **first)
 	}
 	if (!PQexitPipelineMode(c)) {
 		/* results still pending that could not be read: the session's state is unknown,
-		 * so it must not be used again; shut the socket and it reads as lost (the caller
-		 * reconnects, and takes its mailbox locks again) */
+		 * so it must not be used again */
 		if (!*first)
 			*first = pg_error(c, NULL, "database pipeline");
-		if (PQstatus(c) != CONNECTION_BAD && PQsocket(c) >= 0) {
-			shutdown(PQsocket(c), SHUT_RDWR);
-			PQconsumeInput(c);
-		}
+		conn_abandon(c);
 	}
 }
 
@@ -437,8 +472,10 @@ int db_pipeline(PGconn *c, const db_stmt *s, size_t n, char **err)
 		return -1;
 	if (n == 1 || !d || PQpipelineStatus(c) != PQ_PIPELINE_OFF)
 		return run_each(c, s, n, err);
-	if (pipe_send(c, d, s, n, &sent, &first) == 0)
-		pipe_recv(c, s, sent, &first);
+	if (pipe_send(c, d, s, n, true, &sent, &first) == 0) {
+		(void)recv_results(c, s, sent, &first);
+		end_pipeline(c, &first);
+	}
 	if (first) {
 		drop_results(s, n);
 		*err = first;
@@ -498,29 +535,30 @@ int db_batch_send(PGconn *c, db_batch *b, char **err)
 	char *first = NULL;
 	int rc = -1;
 
-	if (!not_deferred(d, err))
-		goto out;
-	if (!d || PQpipelineStatus(c) != PQ_PIPELINE_OFF) {
+	/* pipeline mode is on exactly while something is sent ahead */
+	if (!d || d->deferred == DB_AHEAD_MAX || (PQpipelineStatus(c) != PQ_PIPELINE_OFF) != (d->deferred > 0)) {
 		*err = xstrdup("database: internal error: cannot send ahead on this connection");
 		goto out;
 	}
 	for (size_t i = 0; i < b->n; i++)
 		if (b->s[i].result)
 			*b->s[i].result = NULL;
-	if (pipe_send(c, d, b->s, b->n, &sent, &first) < 0) {
+	if (pipe_send(c, d, b->s, b->n, false, &sent, &first) < 0) {
 		*err = first;
 		goto out;
 	}
-	if (first) {
-		pipe_recv(c, NULL, sent, &first);
-		*err = first;
-		goto out;
-	}
-	/* for db_wait: the texts (constants: a COMMIT is checked) and where the answers go */
-	d->ahead = xgrow(d->ahead, &d->ahead_cap, sent ? sent : 1, sizeof *d->ahead);
+	/* kept for db_wait, also when only part went out (then it fails, and so does what is
+	 * sent after it: the caller rolls back, which reads it all) */
+	segment *g = &d->ahead[(d->head + d->deferred) % DB_AHEAD_MAX];
+	g->s = xgrow(g->s, &g->cap, sent ? sent : 1, sizeof *g->s);
 	for (size_t i = 0; i < sent; i++)
-		d->ahead[i] = (db_stmt){ .sql = b->s[i].sql, .result = b->s[i].result };
-	d->deferred = sent;
+		g->s[i] = (db_stmt){ .sql = b->s[i].sql, .result = b->s[i].result };
+	g->n = sent;
+	d->deferred++;
+	if (first) {
+		*err = first;
+		goto out;
+	}
 	rc = 0;
 out:
 	batch_clear(b);
@@ -539,11 +577,19 @@ int db_wait(PGconn *c, char **err)
 	char *first = NULL;
 	if (!d || !d->deferred)
 		return 0;
-	size_t sent = d->deferred;
-	d->deferred = 0;
-	pipe_recv(c, d->ahead, sent, &first);
+	const segment *g = &d->ahead[d->head];
+	d->head = (d->head + 1) % DB_AHEAD_MAX;
+	bool last = --d->deferred == 0;
+	/* the last one out ends the pipeline: a Sync after it, and pipeline mode is left once it
+	 * is read (the server has had the statements since they were sent) */
+	if (last && PQpipelineSync(c) != 1)
+		first = pg_error(c, NULL, "database pipeline");
+	if (!recv_results(c, g->s, g->n, &first) && !last)
+		conn_abandon(c);	/* the answers of what follows cannot be told apart */
+	if (last)
+		end_pipeline(c, &first);
 	if (first) {
-		drop_results(d->ahead, sent);
+		drop_results(g->s, g->n);
 		*err = first;
 		return -1;
 	}
@@ -600,9 +646,12 @@ out:
 
 void db_rollback(PGconn *c)
 {
-	char *err = NULL;
-	if (db_wait(c, &err) < 0)	/* what was sent ahead is being rolled back */
-		free(err);
+	/* what was sent ahead: read (and dropped) first; what is still open is rolled back */
+	while (db_deferred(c)) {
+		char *err = NULL;
+		if (db_wait(c, &err) < 0)
+			free(err);
+	}
 	if (!c || PQstatus(c) != CONNECTION_OK)
 		return;
 	PGTransactionStatusType ts = PQtransactionStatus(c);

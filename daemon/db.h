@@ -98,15 +98,21 @@ void db_batch_add_ex(db_batch *b, const char *sql, int nparams, const char *cons
 /* Run what is queued as one pipeline (db_pipeline) and empty the batch for reuse.  0 or -1 with *err. */
 int db_batch_run(PGconn *c, db_batch *b, char **err) WUR;
 /*
- * Send what is queued as one pipeline without waiting for the answers, so that the caller
- * can do other work while the server runs it (and commits, when it ends with COMMIT).
- * A statement's result pointer must stay valid until db_wait, which fills it.  Until
- * db_wait, the connection is used for nothing else: db_query/db_pipeline fail, db_rollback
- * waits first.  0 or -1 with *err (then nothing is pending).
+ * Send what is queued without waiting for the answers, so that the caller can do other work
+ * while the server runs it (and commits, when it ends with COMMIT).  Up to DB_AHEAD_MAX such
+ * sends can be out at once; the server runs them in order, as one pipeline: when a statement
+ * fails, nothing sent after it runs, up to the db_wait that reads the last one (a send that
+ * follows a failed one is skipped, not run on its own).  A statement's result pointer must
+ * stay valid until db_wait fills it.  While anything is out, the connection is used for
+ * nothing else: db_query/db_pipeline fail, db_rollback reads it all first.  Statements not
+ * prepared on the session yet are prepared only when nothing is out (else sent unnamed).
+ * 0, or -1 with *err: then this send fails at its db_wait as well, and so does all that
+ * follows it (roll back).
  */
+#define DB_AHEAD_MAX 4
 int db_batch_send(PGconn *c, db_batch *b, char **err) WUR;
-/* Read the answers of what db_batch_send sent: 0 when all succeeded (or nothing was
- * pending), -1 with the first error; a COMMIT that rolled back is an error. */
+/* Read the answers of the oldest send that is out: 0 when all its statements succeeded (or
+ * nothing was out), -1 with the first error; a COMMIT that rolled back is an error. */
 int db_wait(PGconn *c, char **err) WUR;
 /* statements sent ahead are waiting to be read */
 bool db_deferred(PGconn *c);

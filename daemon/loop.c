@@ -213,16 +213,26 @@ static enum item_rc store_failed(daemon_state *d, mbox *b, const source_item *it
 }
 
 /*
- * The message whose round trip (its transaction, with the COMMIT) is still on the server while
- * the next one is fetched and parsed (store_ingest_send).  It is settled before the
- * connection is used again: only then is it marked on the server, or moved to the
- * quarantine folder.
+ * Messages whose round trips (each its transaction, with the COMMIT) are still out while the
+ * next one is fetched and parsed (store_ingest_send): up to IN_FLIGHT, so that the server
+ * has the next message queued when it finishes one.  They are settled oldest first, and all
+ * of them before the connection is used for anything else: only then is a message marked on
+ * the server, or moved to the quarantine folder.  The server runs them in order, and when
+ * one fails, those sent after it do not run (db_batch_send): they are dropped here, not
+ * counted, and come again with the next poll.
  */
+#define IN_FLIGHT 2
+
 typedef struct inflight {
-	const source_item *it;	/* NULL: nothing in flight */
-	char *error;		/* that error, for the log */
+	const source_item *it;
+	char *error;		/* its parse error, for the log */
 	store_result sr;
 } inflight;
+
+typedef struct flights {
+	inflight f[IN_FLIGHT];
+	size_t head, n;
+} flights;
 
 static void inflight_clear(inflight *f)
 {
@@ -231,15 +241,29 @@ static void inflight_clear(inflight *f)
 	f->it = NULL;
 }
 
-static enum item_rc settle(daemon_state *d, mbox *b, inflight *f, uint64_t uidvalidity, marks *mk, size_t *done)
+/* every message still out is dropped: not stored as far as we know (a rollback read their
+ * answers); one that did commit is marked by the next poll's source_settle */
+static void flights_drop(mbox *b, flights *fl)
+{
+	for (; fl->n; fl->n--, fl->head = (fl->head + 1) % IN_FLIGHT) {
+		log_debug("%s: %s not stored: a message before it failed", b->conf->name, fl->f[fl->head].it->key);
+		inflight_clear(&fl->f[fl->head]);
+		b->settled = false;
+	}
+}
+
+/* the oldest message out: its answer, then its mark (or its move to the quarantine folder) */
+static enum item_rc settle_one(daemon_state *d, mbox *b, flights *fl, uint64_t uidvalidity, marks *mk, size_t *done)
 {
 	char *err = NULL;
 	enum item_rc rc = ITEM_OK;
+	inflight *f = &fl->f[fl->head];
 	const source_item *it = f->it;
-	if (!it)
-		return ITEM_OK;
+	fl->head = (fl->head + 1) % IN_FLIGHT;
+	fl->n--;
 	if (store_ingest_wait(d->db, &f->sr, &err) != STORE_OK) {
 		rc = store_failed(d, b, it, "storing", err);
+		flights_drop(b, fl);
 		goto out;
 	}
 	(*done)++;
@@ -259,13 +283,23 @@ out:
 	return rc;
 }
 
+/* settle until at most `keep` messages are out */
+static enum item_rc settle(daemon_state *d, mbox *b, flights *fl, size_t keep, uint64_t uidvalidity, marks *mk,
+			   size_t *done)
+{
+	enum item_rc rc = ITEM_OK;
+	while (fl->n > keep && rc == ITEM_OK)
+		rc = settle_one(d, b, fl, uidvalidity, mk, done);
+	return rc;
+}
+
 /*
- * One message: its attempt, fetch, parse, and its store sent ahead into *f (the one there
- * before is settled first, before anything else uses the database).  fresh: its first
- * attempt is already counted (store_items_first_attempt).  *done counts messages settled.
+ * One message: its attempt, fetch, parse, and its store sent ahead into fl (those out are
+ * settled first whenever anything else uses the database).  fresh: its first attempt is
+ * already counted (store_items_first_attempt).  *done counts messages settled.
  */
 static enum item_rc ingest_item(daemon_state *d, mbox *b, const source_item *it, uint64_t uidvalidity, bool fresh,
-				marks *mk, inflight *f, size_t *done)
+				marks *mk, flights *fl, size_t *done)
 {
 	char *err = NULL, *raw = NULL, *json = NULL;
 	size_t len = 0;
@@ -275,7 +309,7 @@ static enum item_rc ingest_item(daemon_state *d, mbox *b, const source_item *it,
 	parse_result r = { 0 };
 
 	if (!fresh) {
-		if ((rc = settle(d, b, f, uidvalidity, mk, done)) != ITEM_OK)
+		if ((rc = settle(d, b, fl, 0, uidvalidity, mk, done)) != ITEM_OK)
 			goto out;
 		if (store_item_attempt(d->db, b->conf->name, it->key, it->uid, &attempts, &already, &err) != STORE_OK) {
 			rc = store_failed(d, b, it, "recording an attempt at", err);
@@ -289,7 +323,7 @@ static enum item_rc ingest_item(daemon_state *d, mbox *b, const source_item *it,
 		(*done)++;
 		goto out;
 	}
-	/* fetching and parsing use no database: the message in flight commits meanwhile */
+	/* fetching and parsing use no database: the messages out commit meanwhile */
 	source_rc s = source_fetch(b->src, it, uidvalidity, d->conf->limits.max_message_bytes, &raw, &len, &err);
 	if (s != SRC_OK && s != SRC_TOO_BIG && s != SRC_GONE) {
 		log_warning("%s: fetching %s failed: %s", b->conf->name, it->key, err ? err : "?");
@@ -307,7 +341,10 @@ static enum item_rc ingest_item(daemon_state *d, mbox *b, const source_item *it,
 		if (result_from_json(json, strlen(json), d->conf->v, &r, &err) < 0)
 			s = SRC_FATAL;	/* below: kept raw as a parser crash */
 	}
-	if ((rc = settle(d, b, f, uidvalidity, mk, done)) != ITEM_OK)
+	/* a message to send waits for a free place; one quarantined here uses the database at once */
+	bool crashed = r.error && (strstr(r.error, "the parser died") || strstr(r.error, "the parser timed out"));
+	bool send = s == SRC_OK && (unsigned)attempts <= b->conf->max_attempts && !crashed;
+	if ((rc = settle(d, b, fl, send ? IN_FLIGHT - 1 : 0, uidvalidity, mk, done)) != ITEM_OK)
 		goto out;
 	if (s == SRC_TOO_BIG) {
 		char *why = xasprintf("message larger than %zu bytes", d->conf->limits.max_message_bytes);
@@ -336,7 +373,7 @@ static enum item_rc ingest_item(daemon_state *d, mbox *b, const source_item *it,
 			rc = ITEM_STOP_BATCH;
 		goto quarantined;
 	}
-	if (r.error && (strstr(r.error, "the parser died") || strstr(r.error, "the parser timed out"))) {
+	if (crashed) {
 		/* the parser process crashed or hung on it: keep it raw, never retry it blindly */
 		if (!quarantine_item(d, b, it, uidvalidity, raw, len, STORE_Q_PARSER_CRASH, r.error))
 			rc = ITEM_STOP_BATCH;
@@ -344,14 +381,17 @@ static enum item_rc ingest_item(daemon_state *d, mbox *b, const source_item *it,
 	}
 	/* an ordinary parse error is stored as a quarantined message (re-parsable later) */
 	store_input in = { b->conf->name, it->key, it->uid, raw, len, &r, d->conf->v, &d->tc, 0 };
+	inflight *f = &fl->f[(fl->head + fl->n) % IN_FLIGHT];
 	if (store_ingest_send(d->db, &in, &f->sr, &err) != STORE_OK) {
 		inflight_clear(f);
 		rc = store_failed(d, b, it, "storing", err);
 		err = NULL;
+		flights_drop(b, fl);	/* the rollback read their answers */
 		goto out;
 	}
 	f->it = it;
 	f->error = r.error ? xstrdup(r.error) : NULL;
+	fl->n++;
 	goto out;
 quarantined:
 	if (rc == ITEM_OK)
@@ -490,12 +530,12 @@ static void poll_mailbox(daemon_state *d, mbox *b)
 	}
 	size_t done = 0;
 	marks mk = { NULL, 0, 0 };
-	inflight fl = { 0 };
+	flights fl = { 0 };
 	bool fresh[ATTEMPT_SLICE];
 	source_prefetch(b->src, items, n, uidvalidity, d->conf->limits.max_message_bytes);
 	for (size_t i = 0; i < n && !got_term; i++) {
 		enum item_rc rc = ITEM_OK;
-		if (i % ATTEMPT_SLICE == 0 && (rc = settle(d, b, &fl, uidvalidity, &mk, &done)) == ITEM_OK)
+		if (i % ATTEMPT_SLICE == 0 && (rc = settle(d, b, &fl, 0, uidvalidity, &mk, &done)) == ITEM_OK)
 			first_attempts(d, b, items + i, n - i < ATTEMPT_SLICE ? n - i : ATTEMPT_SLICE, fresh);
 		if (rc == ITEM_OK)
 			rc = ingest_item(d, b, &items[i], uidvalidity, fresh[i % ATTEMPT_SLICE], &mk, &fl, &done);
@@ -521,10 +561,10 @@ static void poll_mailbox(daemon_state *d, mbox *b)
 			d->next_watchdog = now() + (time_t)(d->watchdog_usec / 2000000 ? d->watchdog_usec / 2000000 : 1);
 		}
 	}
-	/* the message in flight when the loop ended (SIGTERM finishes it too) */
-	if (d->db && settle(d, b, &fl, uidvalidity, &mk, &done) == ITEM_DB_LOST)
+	/* the messages out when the loop ended (SIGTERM finishes them too) */
+	if (d->db && settle(d, b, &fl, 0, uidvalidity, &mk, &done) == ITEM_DB_LOST)
 		db_drop(d);
-	inflight_clear(&fl);
+	flights_drop(b, &fl);	/* none left, unless the database went away */
 	marks_flush(b, &mk, uidvalidity);
 	free(mk.v);
 	if (done)

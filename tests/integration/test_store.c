@@ -887,6 +887,59 @@ static void test_batching(void)
 	free(raw);
 	pr_free(o2);
 
+	/* O3: two messages out at once (the daemon keeps the server busy with the next while it
+	 * reads the answer of one): they run in order, and when the first fails the second
+	 * does not run at all; the rollback reads both answers */
+	q(A, "REVOKE INSERT ON defectd.part_events FROM defectd_daemon", NULL);
+	parse_result *o3 = pr_new("<o3@dealer.example>", "[MD-2027-00001] 返送", "2027-03-06T11:00:00+09:00", NULL);
+	pr_add(o3, KIND_SHIPMENT_NOTICE, "MD-2027-00001", "tracking_no", "888800004444", NULL);
+	parse_result *o4 = pr_new("<o4@dealer.example>", "不具合報告", "2027-03-06T12:00:00+09:00", NULL);
+	pr_add(o4, KIND_DEFECT_REPORT, NULL, "serial_no", "SN-O4", NULL);
+	char *raw3 = raw_of(o3), *raw4 = raw_of(o4);
+	store_input in3 = { "inbox", "7/54", 54, raw3, strlen(raw3), o3, V, NULL, 0 };
+	store_input in4 = { "inbox", "7/55", 55, raw4, strlen(raw4), o4, V, NULL, 0 };
+	store_result s3, s4;
+	rc = store_ingest_send(D, &in3, &s3, &err);
+	rc2 = rc == STORE_OK ? store_ingest_send(D, &in4, &s4, &err) : rc;
+	busy = db_query(D, "SELECT 1", 0, NULL, &err);
+	CHECK(rc == STORE_OK && rc2 == STORE_OK && db_deferred(D) && !busy, "two messages out at once; the connection refuses other work until they are read (%s)",
+	      err ? err : "");
+	PQclear(busy);
+	xfree(&err);
+	rc = store_ingest_wait(D, &s3, &err);
+	CHECK(rc == STORE_TEMP && !db_deferred(D) && PQtransactionStatus(D) == PQTRANS_IDLE &&
+	      PQpipelineStatus(D) == PQ_PIPELINE_OFF &&
+	      eq(q(A, "SELECT count(*) FROM defectd.messages WHERE message_id IN ('<o3@dealer.example>',"
+		      " '<o4@dealer.example>')", NULL), "0") &&
+	      eq(q(A, "SELECT count(*) FROM defectd.mailbox_items WHERE source_key IN ('7/54', '7/55')", NULL), "0") &&
+	      eq(q(A, "SELECT last_uid FROM defectd.mailboxes WHERE name = 'inbox'", NULL), "53"),
+	      "the first of two out fails: neither is stored (the second did not run), last_uid stays, all read: %s",
+	      err ? err : "");
+	store_result_free(&s3);
+	store_result_free(&s4);
+	xfree(&err);
+	q(A, "GRANT INSERT ON defectd.part_events TO defectd_daemon", NULL);
+	rc = store_ingest_send(D, &in3, &s3, &err);
+	rc2 = rc == STORE_OK ? store_ingest_send(D, &in4, &s4, &err) : rc;
+	int w3 = rc2 == STORE_OK ? store_ingest_wait(D, &s3, &err) : rc2;
+	bool between = db_deferred(D) && PQpipelineStatus(D) == PQ_PIPELINE_ON;
+	int w4 = w3 == STORE_OK ? store_ingest_wait(D, &s4, &err) : w3;
+	CHECK(w3 == STORE_OK && w4 == STORE_OK && between && s3.applied == 1 && s4.opened == 1 && !db_deferred(D) &&
+	      PQpipelineStatus(D) == PQ_PIPELINE_OFF && eq(defect_col("MD-2027-00001", "tracking_no"), "888800004444") &&
+	      eq(q(A, "SELECT string_agg(state, ',' ORDER BY source_key) FROM defectd.mailbox_items"
+		      " WHERE source_key IN ('7/54', '7/55')", NULL), "done,done") &&
+	      eq(q(A, "SELECT last_uid FROM defectd.mailboxes WHERE name = 'inbox'", NULL), "55") &&
+	      eq(q(D, "SELECT 2", NULL), "2"),
+	      "two out at once, both fine: each answer in turn (the pipeline open in between), both stored: %s",
+	      err ? err : "");
+	store_result_free(&s3);
+	store_result_free(&s4);
+	xfree(&err);
+	free(raw3);
+	free(raw4);
+	pr_free(o3);
+	pr_free(o4);
+
 	/* P: a mailbox that has no row yet */
 	parse_result *p = pr_new("<p2@dealer.example>", "不具合報告", "2027-03-07T09:00:00+09:00", NULL);
 	pr_add(p, KIND_DEFECT_REPORT, NULL, "serial_no", "SN-P2", NULL);
