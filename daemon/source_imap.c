@@ -4,7 +4,9 @@
  *
  * What libcurl 7.88.1 allows shapes this file (docs/PITFALLS.md, "libcurl 7.88.1"):
  *  - message bytes only come from ";UID=n" URLs (one message per transfer), which
- *    send BODY[] and so set \Seen: "done" is our keyword or a move, never \Seen;
+ *    send BODY[] and so set \Seen: "done" is our keyword or a move, never \Seen.
+ *    Messages fetched ahead come many per command on a connection whose commands are
+ *    our own (imap_ahead.c, BODY.PEEK: no flag changes);
  *  - every other command is a custom request whose untagged answer, and the text of a
  *    tagged NO/BAD, reach us only through CURLOPT_HEADERFUNCTION;
  *  - "UID SEARCH UID n:*" returns the highest UID even below n: we filter;
@@ -27,6 +29,8 @@
  * the configuration did not allow, and never decide on its own that mail is done.
  */
 #include "source_int.h"
+#include "imap_ahead.h"
+#include "log.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -61,30 +65,12 @@ typedef struct reply {
 	char errbuf[CURL_ERROR_SIZE];
 } reply;
 
-/* A message fetched ahead on its own connection (see imap_prefetch). */
-typedef struct slot {
-	CURL *h;
-	reply r;
-	uint64_t uid;		/* 0: idle */
-	bool done;
-	CURLcode cc;
-	char *url;
-} slot;
-
-/* UIDs per "UID STORE … (\Seen)" ahead of fetching (see imap_prefetch): the answer brings
- * back the server's pending flag news, kept small as for the marks (loop.c MARK_SLICE) */
-#define SEEN_SLICE 64
-#define PREFETCH_SLOTS 4
 #define PREFETCH_WAIT_MS 5000	/* then the message is fetched the ordinary way */
 
 typedef struct imap {
 	CURL *h;		/* NULL while disconnected */
-	CURLM *multi;		/* the fetch-ahead connections, or NULL */
-	slot slots[PREFETCH_SLOTS];
-	uint64_t *ahead;	/* UIDs the caller will fetch next, in order */
-	size_t nahead, next_ahead;
-	uint64_t ahead_uidvalidity;
-	size_t ahead_max;
+	imap_ahead *ahead;	/* the fetch-ahead connection, or NULL */
+	reply ahead_r;		/* its curl callbacks' (login, and logout at the end) */
 	bool tls, verify;
 	char *base;		/* "imaps://host:port/" — the mailbox-less URL */
 	char *mailbox_url;	/* base + escaped mailbox */
@@ -802,91 +788,18 @@ typedef source_rc (*set_fn)(imap *m, const char *set, uint64_t uidvalidity, char
 static source_rc for_uid_sets(imap *m, const uint64_t *in, size_t n, uint64_t uidvalidity,
 			      size_t max_ranges, size_t max_uids, set_fn fn, char **err);
 
-static source_rc seen_set(imap *m, const char *set, uint64_t uidvalidity, char **err)
-{
-	char *url = guarded_url(m, uidvalidity), *cmd = xasprintf("UID STORE %s +FLAGS.SILENT (\\Seen)", set);
-	source_rc rc = command(m, url, cmd, "UID STORE \\Seen", err);
-	free(cmd);
-	free(url);
-	return rc;
-}
-
 /* ---- fetching ahead -------------------------------------------------------
  *
- * While the caller stores one message, the next ones are already on their way: each
- * slot is an easy handle with its own connection, driven by a multi handle.  The
- * FETCH command goes out when the slot is filled; the server answers into the socket
- * while we do other work, and imap_fetch then only reads it.  A slot that fails is
- * not trusted: the message is fetched again the ordinary way, which also tells a
- * vanished message from a renumbered mailbox.
+ * While the caller stores one message, the next ones are already on their way, many per
+ * command, on a connection of their own (imap_ahead.h).  A message that does not come
+ * that way is fetched the ordinary way, which also tells a vanished message from a
+ * renumbered mailbox.
  */
-static void slot_reset(imap *m, slot *sl)
+static void ahead_stop(imap *m)
 {
-	if (sl->uid && !sl->done && m->multi && sl->h)
-		curl_multi_remove_handle(m->multi, sl->h);
-	reply_reset(&sl->r);
-	xfree(&sl->url);
-	sl->uid = 0;
-	sl->done = false;
-}
-
-static void prefetch_pump(imap *m)
-{
-	int running, left;
-	CURLMsg *msg;
-	if (!m->multi)
-		return;
-	curl_multi_perform(m->multi, &running);
-	while ((msg = curl_multi_info_read(m->multi, &left))) {
-		if (msg->msg != CURLMSG_DONE)
-			continue;
-		for (size_t i = 0; i < PREFETCH_SLOTS; i++) {
-			slot *sl = &m->slots[i];
-			if (sl->h == msg->easy_handle && sl->uid && !sl->done) {
-				sl->done = true;
-				sl->cc = msg->data.result;
-				curl_multi_remove_handle(m->multi, sl->h);
-			}
-		}
-	}
-}
-
-static void prefetch_fill(imap *m)
-{
-	for (size_t i = 0; i < PREFETCH_SLOTS && m->next_ahead < m->nahead; i++) {
-		slot *sl = &m->slots[i];
-		if (sl->uid)
-			continue;
-		uint64_t uid = m->ahead[m->next_ahead++];
-		if (!sl->h && !(sl->h = curl_easy_init()))
-			return;
-		curl_easy_reset(sl->h);
-		reply_reset(&sl->r);
-		sl->url = xasprintf("%s;UIDVALIDITY=%" PRIu64 "/;UID=%" PRIu64, m->mailbox_url, m->ahead_uidvalidity, uid);
-		if (setup(m, sl->h, &sl->r, sl->url, NULL, m->ahead_max) != CURLE_OK ||
-		    curl_multi_add_handle(m->multi, sl->h) != CURLM_OK) {
-			xfree(&sl->url);
-			continue;
-		}
-		sl->uid = uid;
-		sl->done = false;
-	}
-	prefetch_pump(m);
-}
-
-static void prefetch_stop(imap *m)
-{
-	for (size_t i = 0; i < PREFETCH_SLOTS; i++) {
-		slot_reset(m, &m->slots[i]);
-		if (m->slots[i].h)
-			curl_easy_cleanup(m->slots[i].h);
-		m->slots[i].h = NULL;
-	}
-	if (m->multi)
-		curl_multi_cleanup(m->multi);
-	m->multi = NULL;
-	xfree(&m->ahead);
-	m->nahead = m->next_ahead = 0;
+	ahead_free(m->ahead);
+	m->ahead = NULL;
+	reply_reset(&m->ahead_r);
 }
 
 static void imap_prefetch(void *impl, const source_item *items, size_t n, uint64_t uidvalidity, size_t max_bytes)
@@ -894,77 +807,40 @@ static void imap_prefetch(void *impl, const source_item *items, size_t n, uint64
 	imap *m = impl;
 	if (!uidvalidity)
 		return;
-	if (m->multi && m->ahead_uidvalidity != uidvalidity)
-		prefetch_stop(m);
-	if (!m->multi && !(m->multi = curl_multi_init()))
-		return;
-	/* slots still holding messages of an earlier batch that were never asked for */
-	for (size_t k = 0; k < PREFETCH_SLOTS; k++) {
-		bool wanted = false;
-		for (size_t i = 0; i < n && m->slots[k].uid; i++)
-			wanted |= item_uid(&items[i]) == m->slots[k].uid;
-		if (m->slots[k].uid && !wanted)
-			slot_reset(m, &m->slots[k]);
+	if (m->ahead && (ahead_broken(m->ahead) || ahead_uidvalidity(m->ahead) != uidvalidity)) {
+		if (ahead_broken(m->ahead))
+			log_debug("%s: fetching ahead stopped: %s", m->host, ahead_broken(m->ahead));
+		ahead_stop(m);
 	}
-	xfree(&m->ahead);
-	m->ahead = xcalloc(n ? n : 1, sizeof *m->ahead);
-	m->nahead = m->next_ahead = 0;
+	if (!m->ahead) {
+		/* best effort: without it, every message is fetched the ordinary way */
+		CURL *h = curl_easy_init();
+		CURLcode cc = CURLE_FAILED_INIT;
+		reply_reset(&m->ahead_r);
+		if (!h || (cc = setup(m, h, &m->ahead_r, m->base, NULL, 0)) != CURLE_OK ||
+		    (cc = curl_easy_setopt(h, CURLOPT_CONNECT_ONLY, 1L)) != CURLE_OK ||
+		    (cc = curl_easy_perform(h)) != CURLE_OK) {
+			log_debug("%s: no connection to fetch ahead on: %s", m->host,
+				  m->ahead_r.errbuf[0] ? m->ahead_r.errbuf : curl_easy_strerror(cc));
+			if (h)
+				curl_easy_cleanup(h);
+			reply_reset(&m->ahead_r);
+			return;
+		}
+		m->ahead = ahead_new(h, m->mailbox_q, uidvalidity, max_bytes);
+	}
+	uint64_t *uids = xcalloc(n ? n : 1, sizeof *uids);
+	size_t *sizes = xcalloc(n ? n : 1, sizeof *sizes), k = 0;
 	for (size_t i = 0; i < n; i++) {
 		uint64_t uid = item_uid(&items[i]);
-		bool busy = false;
-		for (size_t k = 0; k < PREFETCH_SLOTS; k++)
-			busy |= m->slots[k].uid == uid;
-		if (uid && !busy && items[i].size <= max_bytes)
-			m->ahead[m->nahead++] = uid;
-	}
-	m->ahead_uidvalidity = uidvalidity;
-	m->ahead_max = max_bytes;
-	/*
-	 * The URL fetch sends BODY[], which sets \Seen: one flag change per message, and on a
-	 * Maildir server each change costs an index sync over the whole mailbox (Dovecot:
-	 * ~2.7 ms a message at 10,000 messages, more than PostgreSQL).  \Seen set here for
-	 * the batch, a slice per command, leaves the fetches nothing to change.  \Seen means
-	 * nothing to defectd (done is its keyword or a move) and the fetch would set it anyway.
-	 */
-	char *err = NULL; /* best effort: when it fails, the fetches set \Seen one by one */
-	(void)for_uid_sets(m, m->ahead, m->nahead, uidvalidity, 200, SEEN_SLICE, seen_set, &err);
-	free(err);
-	prefetch_fill(m);
-}
-
-/* the prefetched message `uid`, if a slot holds it: SRC_OK with the bytes, or
- * SRC_TEMP when it must be fetched the ordinary way */
-static source_rc prefetched(imap *m, uint64_t uid, uint64_t uidvalidity, const char *what, char **bytes,
-			    size_t *len)
-{
-	source_rc rc = SRC_TEMP;
-	if (!m->multi || uidvalidity != m->ahead_uidvalidity)
-		return rc;
-	prefetch_pump(m);
-	for (size_t i = 0; i < PREFETCH_SLOTS; i++) {
-		slot *sl = &m->slots[i];
-		if (sl->uid != uid)
-			continue;
-		/* a slot that does not finish soon is given up: the ordinary fetch has
-		 * the full timeouts and tells what went wrong */
-		for (int waited = 0; !sl->done && waited < PREFETCH_WAIT_MS; waited += 100) {
-			int nfds;
-			if (curl_multi_poll(m->multi, NULL, 0, 100, &nfds) != CURLM_OK)
-				break;
-			prefetch_pump(m);
+		if (uid && items[i].size <= max_bytes) {
+			uids[k] = uid;
+			sizes[k++] = items[i].size;
 		}
-		char *err = NULL;
-		if (sl->done && classify(m, &sl->r, sl->cc, what, &err) == SRC_OK) {
-			*len = sl->r.body.len;
-			*bytes = sb_steal(&sl->r.body);
-			rc = SRC_OK;
-		}
-		free(err);
-		slot_reset(m, sl);
-		prefetch_fill(m);
-		break;
 	}
-	return rc;
+	ahead_plan(m->ahead, uids, sizes, k);
+	free(uids);
+	free(sizes);
 }
 
 static source_rc imap_fetch(void *impl, const source_item *it, uint64_t uidvalidity, size_t max_bytes,
@@ -985,7 +861,8 @@ static source_rc imap_fetch(void *impl, const source_item *it, uint64_t uidvalid
 		*err = xasprintf("%s: %zu bytes, over the limit of %zu", what, it->size, max_bytes);
 		goto out;
 	}
-	if (prefetched(m, uid, uidvalidity, what, bytes, len) == SRC_OK) {
+	if (m->ahead && ahead_uidvalidity(m->ahead) == uidvalidity &&
+	    ahead_take(m->ahead, uid, PREFETCH_WAIT_MS, bytes, len)) {
 		rc = SRC_OK;
 		goto out;
 	}
@@ -1147,7 +1024,7 @@ static void imap_disconnect(void *impl)
 {
 	imap *m = impl;
 
-	prefetch_stop(m);
+	ahead_stop(m);
 	if (m->h)
 		curl_easy_cleanup(m->h);	/* logs out and closes the connection */
 	m->h = NULL;

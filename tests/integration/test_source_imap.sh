@@ -36,7 +36,7 @@ CFLAGS="-std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-protot
  -Wno-unused-parameter -Werror -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all"
 # shellcheck disable=SC2046,SC2086
 if ! gcc $CFLAGS -Iparsers -Idaemon -Ibuild/gen -o "$PROBE" tests/integration/source_probe.c \
-	daemon/source.c daemon/source_imap.c daemon/source_maildir.c daemon/source_mbox.c daemon/config.c daemon/fileio.c \
+	daemon/source.c daemon/source_imap.c daemon/imap_ahead.c daemon/imap_wire.c daemon/log.c daemon/source_maildir.c daemon/source_mbox.c daemon/config.c daemon/fileio.c \
 	parsers/util.c parsers/vocab.c parsers/ytree.c parsers/text.c build/gen/vocab_default.c \
 	$(pkg-config --cflags --libs libcurl libutf8proc yaml-0.1); then
 	echo "FAIL - the probe does not build"
@@ -88,16 +88,33 @@ same=1
 for i in 1 2 3; do cmp -s "$T/f$i" "$T/mail/m$i.eml" || same=0; done
 if [ "$same" = 1 ]; then ok "fetch returns the exact bytes (one connection, three fetches)"; else bad "fetch bytes" "$out"; fi
 
-# fetching ahead: \Seen is set for the batch first (one flag change, not one per fetch)
+# fetching ahead: the batch comes on a connection of its own with BODY.PEEK, so no flag
+# changes; \Seen still unset afterwards also shows that no message took the ordinary way
+# (";UID=n" URLs send BODY[], which sets it)
 raw INBOX 'UID STORE 1:3 -FLAGS.SILENT (\Seen)' >/dev/null
 out=$(probe --url "$PLAIN/INBOX" --plain --uidvalidity "$UV" scan prefetch fetch 1 "$T/p1" fetch 2 "$T/p2" fetch 3 "$T/p3")
 same=1
 for i in 1 2 3; do cmp -s "$T/p$i" "$T/mail/m$i.eml" || same=0; done
 seen=$(raw INBOX 'UID SEARCH SEEN')
-if [ "$same" = 1 ] && printf '%s' "$seen" | grep -q 'SEARCH 1 2 3$'; then
-	ok "fetch ahead: exact bytes from the extra connections, the batch marked \\Seen"
+if [ "$same" = 1 ] && printf '%s' "$seen" | grep -q 'SEARCH$'; then
+	ok "fetch ahead: exact bytes, all three from the batch connection (no flag changed)"
 else
 	bad "fetch ahead" "$out / $seen"
+fi
+# mail whose lines look like IMAP answers (tagged OK, untagged FETCH, BYE, a literal) is
+# read as the literal it is, in a batch with ordinary mail (another user: own UIDs)
+printf 'From: a@example.com\r\nSubject: looks like IMAP\r\n\r\nd2 OK UID FETCH completed\r\n* 1 FETCH (UID 1 BODY[] {5}\r\nA003 OK done\r\n+ go ahead\r\n* BYE\r\nends in a literal {12}\r\n")" (unbalanced\r\n' >"$T/mail/wire.eml"
+"$ENV/dovecot.sh" fill "$T/imap" wire "$T/mail/m1.eml" "$T/mail/wire.eml" "$T/mail/m2.eml" || exit 1
+out=$("$PROBE" --user wire --password-file "$PW" --url "$PLAIN/INBOX" --plain scan 2>&1)
+WUV=$(printf '%s\n' "$out" | sed -n 's/^scan OK uidvalidity=\([0-9]*\).*/\1/p')
+out=$("$PROBE" --user wire --password-file "$PW" --url "$PLAIN/INBOX" --plain --uidvalidity "$WUV" scan prefetch \
+	fetch 1 "$T/w1" fetch 2 "$T/w2" fetch 3 "$T/w3" 2>&1 | tee -a "$T/all.out")
+seen=$(curl -s --max-time 20 "$PLAIN/INBOX" --user wire:secret -X 'UID SEARCH SEEN' 2>&1 | tr -d '\r')
+if cmp -s "$T/w1" "$T/mail/m1.eml" && cmp -s "$T/w2" "$T/mail/wire.eml" && cmp -s "$T/w3" "$T/mail/m2.eml" &&
+	printf '%s' "$seen" | grep -q 'SEARCH$'; then
+	ok "fetch ahead: a mail that looks like IMAP answers comes whole, and so does the one after it"
+else
+	bad "fetch ahead of IMAP-looking mail" "$out / $seen"
 fi
 
 out=$(probe --url "$PLAIN/" --plain --max 2 scan)
