@@ -177,6 +177,16 @@ check "  ... UID 5" "$out" "^item $UV/5 uid=5 "
 out=$(probe --url "$TLS/INBOX" --ca-file "$T/imap/ca.pem" --uidvalidity "$UV" scan fetch 2 "$T/t2")
 check "imaps with the right CA: scan" "$out" "^scan OK uidvalidity=$UV n=4$"
 if cmp -s "$T/t2" "$T/mail/m2.eml"; then ok "imaps fetch: exact bytes"; else bad "imaps fetch bytes" "$out"; fi
+# fetching ahead over TLS (the batch connection verifies the certificate like the others)
+out=$("$PROBE" --user wire --password-file "$PW" --url "$TLS/INBOX" --ca-file "$T/imap/ca.pem" --uidvalidity "$WUV" \
+	scan prefetch fetch 1 "$T/tw1" fetch 2 "$T/tw2" fetch 3 "$T/tw3" 2>&1 | tee -a "$T/all.out")
+seen=$(curl -s --max-time 20 "$PLAIN/INBOX" --user wire:secret -X 'UID SEARCH SEEN' 2>&1 | tr -d '\r')
+if cmp -s "$T/tw1" "$T/mail/m1.eml" && cmp -s "$T/tw2" "$T/mail/wire.eml" && cmp -s "$T/tw3" "$T/mail/m2.eml" &&
+	printf '%s' "$seen" | grep -q 'SEARCH$'; then
+	ok "imaps fetch ahead: exact bytes, all from the batch connection"
+else
+	bad "imaps fetch ahead" "$out / $seen"
+fi
 out=$(probe --url "$TLS/INBOX" scan)
 check "imaps without the CA (verification on) fails: FATAL" "$out" "^scan FATAL: TLS certificate of $H:$IMAPS_PORT not trusted"
 out=$(probe --url "$TLS/INBOX" --insecure scan)
