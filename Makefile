@@ -137,6 +137,9 @@ FUZZ_FLAGS := -std=c11 -g -O1 -D_GNU_SOURCE -iquote parsers -iquote build/gen $(
 build/fuzz/fuzz_parse: tests/fuzz/fuzz_parse.c $(PARSER_SRC) $(GEN_SRC)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^ $(PKG_LIBS)
+build/fuzz/fuzz_imap_wire: tests/fuzz/fuzz_imap_wire.c daemon/imap_wire.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -iquote daemon -o $@ $^
 fuzz: build/fuzz/fuzz_parse
 	@mkdir -p build/fuzz/corpus
 	build/fuzz/fuzz_parse -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=1024 -timeout=10 \
