@@ -6,7 +6,8 @@
 #   make run        install what is missing, build, start a private PostgreSQL under
 #                   ./var/, ingest the bundled sample mailbox, print the defect list
 #   make bench      benchmarks (parser throughput, ingestion), printing figures
-#   make fuzz       libFuzzer target for the parser (clang), run for FUZZ_SECONDS
+#   make fuzz       libFuzzer target for the parser (clang), run for FUZZ_SECONDS;
+#                   make fuzz-smoke: short runs of it and of the IMAP answer reader
 #   make deps       apt-get install the Debian packages below
 #   make install    PREFIX=/usr/local DESTDIR=
 
@@ -144,10 +145,8 @@ fuzz: build/fuzz/fuzz_parse
 	@mkdir -p build/fuzz/corpus
 	build/fuzz/fuzz_parse -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=1024 -timeout=10 \
 		-dict=tests/fuzz/mail.dict build/fuzz/corpus tests/fuzz/seeds
-fuzz-smoke: build/fuzz/fuzz_parse
-	@mkdir -p build/fuzz/corpus
-	build/fuzz/fuzz_parse -max_total_time=20 -rss_limit_mb=1024 -timeout=10 \
-		-dict=tests/fuzz/mail.dict build/fuzz/corpus tests/fuzz/seeds
+fuzz-smoke:
+	@tests/fuzz/smoke.sh
 
 # ---- run, bench ------------------------------------------------------------
 run: deps-if-missing
