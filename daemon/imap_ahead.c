@@ -32,7 +32,6 @@ typedef struct ready {
 struct imap_ahead {
 	CURL *h;
 	curl_socket_t fd;
-	char *mailbox_q;
 	uint64_t uidvalidity, seen_uidvalidity;
 	size_t max_bytes;
 	const char *broken;
@@ -221,7 +220,6 @@ imap_ahead *ahead_new(CURL *h, const char *mailbox_q, uint64_t uidvalidity, size
 	curl_socket_t fd = CURL_SOCKET_BAD;
 	a->fd = CURL_SOCKET_BAD;
 	a->h = h;
-	a->mailbox_q = xstrdup(mailbox_q);
 	a->uidvalidity = uidvalidity;
 	a->max_bytes = max_bytes;
 	if (curl_easy_getinfo(h, CURLINFO_ACTIVESOCKET, &fd) != CURLE_OK || fd == CURL_SOCKET_BAD) {
@@ -327,6 +325,5 @@ void ahead_free(imap_ahead *a)
 	sb_free(&a->in);
 	free(a->uids);
 	free(a->sizes);
-	free(a->mailbox_q);
 	free(a);
 }

@@ -107,15 +107,23 @@ printf 'From: a@example.com\r\nSubject: looks like IMAP\r\n\r\nd2 OK UID FETCH c
 "$ENV/dovecot.sh" fill "$T/imap" wire "$T/mail/m1.eml" "$T/mail/wire.eml" "$T/mail/m2.eml" || exit 1
 out=$("$PROBE" --user wire --password-file "$PW" --url "$PLAIN/INBOX" --plain scan 2>&1)
 WUV=$(printf '%s\n' "$out" | sed -n 's/^scan OK uidvalidity=\([0-9]*\).*/\1/p')
-out=$("$PROBE" --user wire --password-file "$PW" --url "$PLAIN/INBOX" --plain --uidvalidity "$WUV" scan prefetch \
-	fetch 1 "$T/w1" fetch 2 "$T/w2" fetch 3 "$T/w3" 2>&1 | tee -a "$T/all.out")
-seen=$(curl -s --max-time 20 "$PLAIN/INBOX" --user wire:secret -X 'UID SEARCH SEEN' 2>&1 | tr -d '\r')
-if cmp -s "$T/w1" "$T/mail/m1.eml" && cmp -s "$T/w2" "$T/mail/wire.eml" && cmp -s "$T/w3" "$T/mail/m2.eml" &&
-	printf '%s' "$seen" | grep -q 'SEARCH$'; then
-	ok "fetch ahead: a mail that looks like IMAP answers comes whole, and so does the one after it"
-else
-	bad "fetch ahead of IMAP-looking mail" "$out / $seen"
-fi
+# wire_batch NAME OK-TEXT URL-ARGS...: the wire user's three messages fetched ahead, each
+# exact, and no \Seen afterwards (so none took the ordinary way)
+wire_batch() {
+	local name=$1 text=$2
+	shift 2
+	out=$("$PROBE" --user wire --password-file "$PW" "$@" --uidvalidity "$WUV" scan prefetch \
+		fetch 1 "$T/${name}1" fetch 2 "$T/${name}2" fetch 3 "$T/${name}3" 2>&1 | tee -a "$T/all.out")
+	seen=$(curl -s --max-time 20 "$PLAIN/INBOX" --user wire:secret -X 'UID SEARCH SEEN' 2>&1 | tr -d '\r')
+	if cmp -s "$T/${name}1" "$T/mail/m1.eml" && cmp -s "$T/${name}2" "$T/mail/wire.eml" &&
+		cmp -s "$T/${name}3" "$T/mail/m2.eml" && printf '%s' "$seen" | grep -q 'SEARCH$'; then
+		ok "$text"
+	else
+		bad "$text" "$out / $seen"
+	fi
+}
+wire_batch w "fetch ahead: a mail that looks like IMAP answers comes whole, and so does the one after it" \
+	--url "$PLAIN/INBOX" --plain
 
 out=$(probe --url "$PLAIN/" --plain --max 2 scan)
 check "max 2 keeps the first two" "$out" "^scan OK uidvalidity=$UV n=2$"
@@ -178,15 +186,8 @@ out=$(probe --url "$TLS/INBOX" --ca-file "$T/imap/ca.pem" --uidvalidity "$UV" sc
 check "imaps with the right CA: scan" "$out" "^scan OK uidvalidity=$UV n=4$"
 if cmp -s "$T/t2" "$T/mail/m2.eml"; then ok "imaps fetch: exact bytes"; else bad "imaps fetch bytes" "$out"; fi
 # fetching ahead over TLS (the batch connection verifies the certificate like the others)
-out=$("$PROBE" --user wire --password-file "$PW" --url "$TLS/INBOX" --ca-file "$T/imap/ca.pem" --uidvalidity "$WUV" \
-	scan prefetch fetch 1 "$T/tw1" fetch 2 "$T/tw2" fetch 3 "$T/tw3" 2>&1 | tee -a "$T/all.out")
-seen=$(curl -s --max-time 20 "$PLAIN/INBOX" --user wire:secret -X 'UID SEARCH SEEN' 2>&1 | tr -d '\r')
-if cmp -s "$T/tw1" "$T/mail/m1.eml" && cmp -s "$T/tw2" "$T/mail/wire.eml" && cmp -s "$T/tw3" "$T/mail/m2.eml" &&
-	printf '%s' "$seen" | grep -q 'SEARCH$'; then
-	ok "imaps fetch ahead: exact bytes, all from the batch connection"
-else
-	bad "imaps fetch ahead" "$out / $seen"
-fi
+wire_batch tw "imaps fetch ahead: exact bytes, all from the batch connection" \
+	--url "$TLS/INBOX" --ca-file "$T/imap/ca.pem"
 out=$(probe --url "$TLS/INBOX" scan)
 check "imaps without the CA (verification on) fails: FATAL" "$out" "^scan FATAL: TLS certificate of $H:$IMAPS_PORT not trusted"
 out=$(probe --url "$TLS/INBOX" --insecure scan)
