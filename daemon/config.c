@@ -34,6 +34,10 @@ typedef struct opt {
 static const opt top_opts[] = {
 	{ "database.conninfo", OT_STR, C(db_conninfo), "dbname=defectd", 0, 0,
 	  "libpq connection string (no password here)" },
+	{ "database.ctl_conninfo", OT_STR, C(db_ctl_conninfo), NULL, 0, 0,
+	  "connection for defectctl: a login granted defectd_maintainer (reparse, quarantine reparse/assign, "
+	  "mailbox resume) or defectd_reader (status, list, quarantine list/show); its password from libpq "
+	  "(~/.pgpass, PGPASSWORD), not password_file; default: conninfo with password_file/password_env" },
 	{ "database.migrate_conninfo", OT_STR, C(db_migrate_conninfo), NULL, 0, 0,
 	  "connection for `defectd migrate` (owner/superuser); default: conninfo" },
 	{ "database.password_file", OT_STR, C(db_password_file), NULL, 0, 0,

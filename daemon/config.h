@@ -40,6 +40,8 @@ typedef struct config {
 	size_t parser_window;
 	size_t parser_memory_mb;
 	char *db_conninfo;
+	char *db_ctl_conninfo;		/* for defectctl (a login granted defectd_maintainer or
+					 * defectd_reader); NULL = db_conninfo with the password */
 	char *db_migrate_conninfo;	/* for `defectd migrate` (a role that may create roles); NULL = db_conninfo */
 	char *db_password_file;
 	char *db_password_env;

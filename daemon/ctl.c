@@ -103,6 +103,30 @@ static int cmd_status(PGconn *c)
 		0, NULL);
 }
 
+/* SPEC §9: a role that can create objects where names are looked up can shadow them */
+static int warn_schema_creators(PGconn *c)
+{
+	strlist who = STRLIST_INIT;
+	char *err = NULL;
+	int rc = 0;
+	if (db_schema_creators(c, &who, &err) < 0) {
+		fprintf(stderr, "defectctl: %s\n", err);
+		rc = 1;
+	}
+	for (size_t i = 0; i < who.n; i++) {
+		const char *colon = strchr(who.v[i], ':');
+		bool pub = colon && (size_t)(colon - who.v[i]) == 6 && !strncmp(who.v[i], "public", 6);
+		printf("warning: schema %.*s: %s may create objects there%s\n", (int)(colon ? colon - who.v[i] : 0),
+		       who.v[i], colon ? colon + 2 : who.v[i],
+		       pub ? " (not on defectd's search_path, but on every other session's default one: "
+			     "REVOKE CREATE ON SCHEMA public FROM PUBLIC)"
+			   : " and shadow what defectd calls: revoke it");
+	}
+	sl_free(&who);
+	free(err);
+	return rc;
+}
+
 static int cmd_list(PGconn *c)
 {
 	return query_print(c,
@@ -335,7 +359,10 @@ int ctl_main(const char *config_path, int argc, char **argv)
 	if (!conf)
 		return 2;
 	char *err = NULL;
-	PGconn *c = db_connect_config(conf, NULL, &err);
+	/* the daemon's login cannot read raw mail or personal data, which re-parsing needs: an
+	 * operator's own login (ctl_conninfo) brings its own password through libpq */
+	PGconn *c = conf->db_ctl_conninfo ? db_connect(conf->db_ctl_conninfo, NULL, &err)
+					  : db_connect_config(conf, NULL, &err);
 	if (!c) {
 		fprintf(stderr, "defectctl: %s\n", err);
 		free(err);
@@ -346,7 +373,7 @@ int ctl_main(const char *config_path, int argc, char **argv)
 	const char *cmd = argv[0];
 	const char *sub = argc > 1 ? argv[1] : "";
 	if (!strcmp(cmd, "status"))
-		rc = cmd_status(c);
+		rc = cmd_status(c) || warn_schema_creators(c);
 	else if (!strcmp(cmd, "list"))
 		rc = cmd_list(c);
 	else if (!strcmp(cmd, "reparse") && argc >= 2)
@@ -363,6 +390,9 @@ int ctl_main(const char *config_path, int argc, char **argv)
 		rc = cmd_resume(c, argv[2], argc == 4 ? argv[3] : NULL);
 	else
 		ctl_usage();
+	if (rc == 1 && !conf->db_ctl_conninfo && (!strcmp(cmd, "reparse") || !strcmp(cmd, "quarantine")))
+		fputs("defectctl: re-parsing and assigning read raw mail and personal data, which the daemon's "
+		      "login may not: set database.ctl_conninfo to a login granted defectd_maintainer\n", stderr);
 	PQfinish(c);
 	config_free(conf);
 	return rc;

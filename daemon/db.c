@@ -236,7 +236,20 @@ PGconn *db_connect(const char *conninfo, const char *password, char **err)
 		*err = xstrdup("database: cannot register the statement cache");
 		PQfinish(c);
 		c = NULL;
+		goto out;
 	}
+	/* before any other statement: whatever the role's or the database's default path,
+	 * nothing another role created (in public, or as a temp object) can stand in for a
+	 * built-in or one of our tables; the call itself is qualified */
+	PGresult *r = PQexec(c, "SELECT pg_catalog.set_config('search_path', '" DB_SEARCH_PATH "', false)");
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		*err = pg_error(c, r, "database: setting search_path");
+		PQclear(r);
+		PQfinish(c);
+		c = NULL;
+		goto out;
+	}
+	PQclear(r);
 out:
 	return c;
 }
@@ -957,4 +970,56 @@ PGconn *db_connect_config(const config *c, const char *conninfo, char **err)
 		free(password);
 	}
 	return db;
+}
+
+/* ---- who can create objects where our names are looked up --------------------------- */
+
+static const char SQL_SCHEMA_CREATORS[] =
+	"SELECT n.nspname || ': ' || CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE a.grantee::regrole::text END"
+	" FROM pg_catalog.pg_namespace n"
+	" CROSS JOIN LATERAL pg_catalog.aclexplode(coalesce(n.nspacl, pg_catalog.acldefault('n', n.nspowner))) a"
+	" WHERE n.nspname IN ('pg_catalog', 'defectd', 'public') AND a.privilege_type = 'CREATE'"
+	" AND a.grantee <> n.nspowner ORDER BY n.nspname = 'public', n.nspname, 1";
+
+int db_schema_creators(PGconn *c, strlist *out, char **err)
+{
+	PGresult *r = db_query(c, SQL_SCHEMA_CREATORS, 0, NULL, err);
+	if (!r)
+		return -1;
+	for (int i = 0; i < PQntuples(r); i++)
+		sl_push(out, xstrdup(PQgetvalue(r, i, 0)));
+	PQclear(r);
+	return 0;
+}
+
+static const char SQL_PUBLIC_CREATE[] =
+	"SELECT count(*) FROM pg_catalog.pg_namespace n"
+	" CROSS JOIN LATERAL pg_catalog.aclexplode(coalesce(n.nspacl, pg_catalog.acldefault('n', n.nspowner))) a"
+	" WHERE n.nspname = 'public' AND a.privilege_type = 'CREATE' AND a.grantee = 0";
+
+int db_revoke_public_create(PGconn *c, char **err)
+{
+	int rc = -1;
+	PGresult *r = db_query(c, SQL_PUBLIC_CREATE, 0, NULL, err);
+	if (!r)
+		goto out;
+	if (db_int(r, 0, 0) == 0) {
+		rc = 0;
+		goto out;
+	}
+	/* not the owner: PostgreSQL only warns ("no privileges could be revoked"), so look again */
+	if (db_exec(c, "REVOKE CREATE ON SCHEMA public FROM PUBLIC", err) < 0)
+		goto out;
+	PQclear(r);
+	if (!(r = db_query(c, SQL_PUBLIC_CREATE, 0, NULL, err)))
+		goto out;
+	if (db_int(r, 0, 0) != 0) {
+		*err = xstrdup("every role may still create objects in schema public (this role cannot revoke it: "
+			       "run REVOKE CREATE ON SCHEMA public FROM PUBLIC as its owner)");
+		goto out;
+	}
+	rc = 1;
+out:
+	PQclear(r);
+	return rc;
 }

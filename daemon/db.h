@@ -19,10 +19,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The search_path of every session (SPEC §9): pg_catalog first, so no built-in function or
+ * operator can be shadowed; our schema; pg_temp last, named, so no temp table can stand in for
+ * one of ours.  sql/ functions carry the same (SET search_path = …). */
+#define DB_SEARCH_PATH "pg_catalog, defectd, pg_temp"
+
 /*
  * Connect.  `conninfo` is a libpq connection string or URI (no password in it, please);
  * `password` (NULL: none, or whatever libpq finds in PGPASSWORD/.pgpass) is passed as a
- * separate keyword.  client_encoding is forced to UTF8.  NULL with *err on failure.
+ * separate keyword.  client_encoding is forced to UTF8 and search_path to DB_SEARCH_PATH.
+ * NULL with *err on failure.
  */
 PGconn *db_connect(const char *conninfo, const char *password, char **err) WUR;
 
@@ -40,6 +46,20 @@ PGconn *db_connect(const char *conninfo, const char *password, char **err) WUR;
  * `conninfo` NULL = database.conninfo of the configuration. */
 PGconn *db_connect_config(const config *c, const char *conninfo, char **err) WUR;
 int db_migrate(PGconn *c, const char *sql_dir, strlist *applied, char **err) WUR;
+
+/*
+ * Roles other than a schema's owner that may create objects in the schemas of
+ * DB_SEARCH_PATH, or in public (on every other session's default path): one line per
+ * schema and grantee ("PUBLIC" for everyone) appended to `out`, e.g. "public: PUBLIC".
+ * 0 or -1 with *err.
+ */
+int db_schema_creators(PGconn *c, strlist *out, char **err) WUR;
+/*
+ * REVOKE CREATE ON SCHEMA public FROM PUBLIC when PUBLIC has it (PostgreSQL 14 and older made
+ * every database so, and an upgrade keeps it).  1 revoked, 0 nothing to do, -1 with *err
+ * when PUBLIC keeps it (the role is not the schema's owner, say).
+ */
+int db_revoke_public_create(PGconn *c, char **err) WUR;
 
 /* Run SQL without parameters (constant text only).  0 or -1 with *err. */
 int db_exec(PGconn *c, const char *sql, char **err) WUR;

@@ -124,6 +124,14 @@ static int cmd_migrate(const char *path, const char *dir)
 			printf("applied %s\n", applied.v[i]);
 		printf("schema up to date (%zu file%s applied now)\n", applied.n, applied.n == 1 ? "" : "s");
 		rc = 0;
+		/* an old default that lets any role shadow built-ins for sessions with public on
+		 * their path (ours never have it; other tools' may) */
+		int rv = db_revoke_public_create(db, &err);
+		if (rv > 0)
+			printf("revoked CREATE on schema public from PUBLIC\n");
+		else if (rv < 0)
+			fprintf(stderr, "defectd migrate: warning: %s\n", err);
+		xfree(&err);
 	}
 	if (db)
 		PQfinish(db);

@@ -46,6 +46,7 @@ config() {
 		echo "database:"
 		echo "  conninfo: \"host=$PGHOST port=$PGPORT dbname=defectd user=defectd_app\""
 		echo "  migrate_conninfo: \"host=$PGHOST port=$PGPORT dbname=defectd user=postgres\""
+		echo "  ctl_conninfo: \"host=$PGHOST port=$PGPORT dbname=defectd user=defectd_ops\""
 		echo "mailboxes:"
 		echo "  - name: $user"
 		echo "    url: imap://127.0.0.1:$IMAP_PORT/INBOX"
@@ -94,6 +95,8 @@ echo "$out" | grep -q "applied 001_schema.sql" && ok "migrate applies the schema
 out=$("$BIN" migrate -c "$T/mixed.yaml" --sql-dir sql 2>&1)
 echo "$out" | grep -q "(0 files applied now)" && ok "migrate twice applies nothing" || bad "migrate twice applies nothing" "$out"
 q "CREATE ROLE defectd_app LOGIN NOSUPERUSER NOBYPASSRLS; GRANT defectd_daemon TO defectd_app;"
+# defectctl's login (ctl_conninfo): re-parsing reads raw mail, which the daemon's cannot
+q "CREATE ROLE defectd_ops LOGIN NOSUPERUSER NOBYPASSRLS; GRANT defectd_maintainer TO defectd_ops;"
 expect_eq "the daemon's role owns nothing" "$(q "SELECT count(*) FROM pg_class WHERE relowner = 'defectd_app'::regrole OR relowner = 'defectd_daemon'::regrole")" "0"
 expect_eq "the daemon's role is not a superuser" "$(q "SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = 'defectd_app'")" "f"
 

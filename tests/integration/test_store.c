@@ -23,7 +23,8 @@
 
 static int passed, failed;
 static PGconn *A;	/* superuser: setup and checks */
-static PGconn *D;	/* defectd_daemon: every store call */
+static PGconn *D;	/* defectd_daemon: every store call of ingestion */
+static PGconn *M;	/* defectd_maintainer: re-parse, hand assignment (defectctl's writes) */
 static vocab *V;
 
 static void check(bool ok, int line, const char *fmt, ...) PRINTF(3, 4);
@@ -481,7 +482,7 @@ static void test_reparse_assign(void)
 	pr_add(b, KIND_DEFECT_REPORT, NULL, "report_no", "R-002", "dealer_code", "D200",
 	       "product_model", "EVC-3K-R", "serial_no", "SN-B-0002", "occurred_date", "2026-01-21",
 	       "defect_type", "DISPLAY", "error_code", "E-42", NULL);
-	int rc = store_reparse(D, msg_b, b, V, NULL, &s, &err);
+	int rc = store_reparse(M, msg_b, b, V, NULL, &s, &err);
 	CHECK(rc == STORE_OK && s.opened == 1 && eq(ref0(&s), "MD-2026-00002") &&
 	      eq(defect_col("MD-2026-00002", "id"), d2) &&
 	      eq(q(A, "SELECT count(*) FROM defectd.defects", NULL), "4"),
@@ -497,7 +498,7 @@ static void test_reparse_assign(void)
 	/* I again: its contribution is replaced */
 	parse_result *i = pr_new("<i1@dealer.example>", "Re: [MD-2026-00002] データ不足", "2026-02-06T09:00:00+09:00", NULL);
 	pr_add(i, KIND_DEFECT_REPORT, "MD-2026-00002", "product_model", "EVC-3K-C", NULL);
-	rc = store_reparse(D, msg_i, i, V, NULL, NULL, &err);
+	rc = store_reparse(M, msg_i, i, V, NULL, NULL, &err);
 	CHECK(rc == STORE_OK &&
 	      eq(q(A, "SELECT string_agg(value || ':' || current, ',' ORDER BY message_id) FROM defectd.field_values"
 		      " WHERE defect_id = $1 AND field = 'product_model'", d2, NULL), "EVC-3K-R:false,EVC-3K-C:true") &&
@@ -509,7 +510,7 @@ static void test_reparse_assign(void)
 	/* K again, now read as noise: the defect it opened had nothing else and goes */
 	parse_result *k = pr_new("<k1@dealer.example>", "[MD-2026-09999] 不具合報告", "2026-02-08T09:00:00+09:00", NULL);
 	k->noise = xstrdup("auto-reply");
-	rc = store_reparse(D, msg_k, k, V, NULL, NULL, &err);
+	rc = store_reparse(M, msg_k, k, V, NULL, NULL, &err);
 	CHECK(rc == STORE_OK && eq(defect_col("MD-2026-00003", "id"), "") &&
 	      eq(q(A, "SELECT status FROM defectd.messages WHERE id = $1", num(msg_k), NULL), "ignored"),
 	      "a re-parse that yields nothing removes the defect only it made %s", err ? err : "");
@@ -517,7 +518,7 @@ static void test_reparse_assign(void)
 
 	/* assign G's uncorrelated shipment by hand */
 	const char *qid = keep(xstrdup(q(A, "SELECT id FROM defectd.quarantine WHERE message_id = $1", num(msg_g), NULL)));
-	rc = store_assign(D, atoll(qid), "MD-2026-00002", NULL, &err);
+	rc = store_assign(M, atoll(qid), "MD-2026-00002", NULL, &err);
 	CHECK(rc == STORE_OK &&
 	      eq(q(A, "SELECT (resolved_at IS NOT NULL) || ' ' || resolution || ' ' || defect_id FROM defectd.quarantine"
 		      " WHERE id = $1", qid, NULL), keep(xasprintf("true assigned to MD-2026-00002 %s", d2))) &&
@@ -529,14 +530,14 @@ static void test_reparse_assign(void)
 	      eq(defect_col("MD-2026-00002", "closed"), "false") &&
 	      eq(q(A, "SELECT defect_id FROM defectd.personal_data WHERE message_id = $1", num(msg_g), NULL), d2),
 	      "the assigned shipment moves the part to shipped; its personal data follows");
-	rc = store_assign(D, atoll(qid), "MD-2026-00002", NULL, &err);
+	rc = store_assign(M, atoll(qid), "MD-2026-00002", NULL, &err);
 	CHECK(rc == STORE_BAD, "assigning a resolved entry again is refused: %s", err ? err : "");
 	xfree(&err);
 
 	/* G re-parsed: still matches nothing, so the hand assignment holds */
 	parse_result *g = pr_new("<g1@dealer.example>", "返送のご連絡", "2026-02-04T09:00:00+09:00", NULL);
 	pr_add(g, KIND_SHIPMENT_NOTICE, NULL, "serial_no", "UNKNOWN-999", "tracking_no", "999900001111", NULL);
-	rc = store_reparse(D, msg_g, g, V, NULL, NULL, &err);
+	rc = store_reparse(M, msg_g, g, V, NULL, NULL, &err);
 	CHECK(rc == STORE_OK &&
 	      eq(q(A, "SELECT outcome || ' ' || defect_id FROM defectd.records WHERE message_id = $1", num(msg_g), NULL),
 		 keep(xasprintf("assigned %s", d2))) &&
@@ -548,7 +549,7 @@ static void test_reparse_assign(void)
 
 	char *raw = NULL;
 	size_t len = 0;
-	rc = store_message_raw(D, msg_a, &raw, &len, &err);
+	rc = store_message_raw(M, msg_a, &raw, &len, &err);
 	CHECK(rc == STORE_OK && raw && strncmp(raw, "Message-ID: <a1@dealer.example>", 31) == 0 && len == strlen(raw),
 	      "store_message_raw returns the stored mail");
 	free(raw);
@@ -649,7 +650,7 @@ static void test_privileges(void)
 	      eq(q(A, "SELECT raw FROM defectd.quarantine LIMIT 1", NULL), "ERROR:42501"),
 	      "reader: messages.raw and quarantine.raw are not readable (permission denied)");
 	CHECK(eq(q(A, "SELECT count(*) FROM defectd.defect_list", NULL), "3") &&
-	      eq(q(A, "SELECT count(*) FROM defectd.field_values", NULL), q(D, "SELECT count(*) FROM defectd.field_values", NULL)) &&
+	      eq(q(A, "SELECT count(*) FROM defectd.field_values", NULL), q(M, "SELECT count(*) FROM defectd.field_values", NULL)) &&
 	      !strncmp(q(A, "SELECT subject FROM defectd.messages ORDER BY id LIMIT 1", NULL), "市場", 6) &&
 	      eq(q(A, "SELECT count(*) FROM defectd.quarantine WHERE reason_kind = 'poison'", NULL), "1"),
 	      "reader: defect_list, history, message headers and the quarantine are readable");
@@ -1016,6 +1017,11 @@ int main(int argc, char **argv)
 	CHECK(D != NULL, "db_connect as defectd_daemon with a separate password %s", err ? err : "");
 	if (!D)
 		return 1;
+	if (!eq(q(A, "ALTER ROLE defectd_maintainer LOGIN", NULL), "") ||
+	    !(M = db_connect("dbname=" TEST_DB " user=defectd_maintainer", NULL, &err))) {
+		fprintf(stderr, "test_store: cannot connect as defectd_maintainer: %s\n", err ? err : "");
+		return 2;
+	}
 	test_roles();
 	test_ingest();
 	test_tracks();
@@ -1027,6 +1033,7 @@ int main(int argc, char **argv)
 	test_errors();
 	test_batching();
 
+	PQfinish(M);
 	PQfinish(D);
 	PQfinish(A);
 	vocab_free(V);

@@ -23,6 +23,7 @@ cat > var/defectd.yaml <<YAML
 database:
   conninfo: "host=$PGHOST port=$PGPORT dbname=defectd user=defectd_app"
   migrate_conninfo: "host=$PGHOST port=$PGPORT dbname=defectd user=postgres"
+  ctl_conninfo: "host=$PGHOST port=$PGPORT dbname=defectd user=defectd_ops"
 mailboxes:
   - name: sample
     url: maildir:$top/tests/fixtures/sample-maildir
@@ -36,7 +37,12 @@ build/defectd migrate -c var/defectd.yaml --sql-dir sql
 psql_admin -d defectd -c "DO \$\$ BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'defectd_app') THEN
     CREATE ROLE defectd_app LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS;
-  END IF; END \$\$; GRANT defectd_daemon TO defectd_app;"
+  END IF;
+  -- defectctl's login (ctl_conninfo): re-parsing and assigning read raw mail and personal
+  -- data, which the daemon's login cannot
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'defectd_ops') THEN
+    CREATE ROLE defectd_ops LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS;
+  END IF; END \$\$; GRANT defectd_daemon TO defectd_app; GRANT defectd_maintainer TO defectd_ops;"
 
 echo "== defectd run --once (sample Maildir: $(ls tests/fixtures/sample-maildir/new | wc -l) messages)"
 # the demo runs as root for convenience; under systemd defectd refuses root
