@@ -46,10 +46,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok   - $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL - $1"; [ -n "${2:-}" ] && printf '%s\n' "$2" | head -25 | sed 's/^/       /'; }
-expect_eq() { if [ "$2" = "$3" ]; then ok "$1"; else bad "$1" "got '$2', want '$3'"; fi; }
+. "$ROOT/tests/integration/lib.sh"
 
 eval "$("$ENV/pg.sh" start "$T/pg")" || { echo "cannot start PostgreSQL"; exit 1; }
 # the harness's own sessions never look into public: mallory's objects are not for it
@@ -673,5 +670,4 @@ e.g. $(grep -F -o -f "$T/markers" "$T/$role.select.out" | sort | uniq -c | head 
 		bad "$role: the defectd functions it may execute return no personal value" "may execute: $fns; got: $found"
 done
 
-echo "attack: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish attack

@@ -27,10 +27,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok   - $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL - $1"; [ -n "${2:-}" ] && printf '%s\n' "$2" | tail -20 | sed 's/^/       /'; }
-expect_eq() { if [ "$2" = "$3" ]; then ok "$1"; else bad "$1" "got '$2', want '$3'"; fi; }
+. "$ROOT/tests/integration/lib.sh"
 
 eval "$("$ENV/pg.sh" start "$T/pg")" || { echo "cannot start PostgreSQL"; exit 1; }
 eval "$("$ENV/dovecot.sh" start "$T/imap" --tls)" || { echo "cannot start Dovecot"; exit 1; }
@@ -291,5 +288,4 @@ if command -v systemd-analyze >/dev/null; then
 	if [ -n "$exp" ] && awk "BEGIN{exit !($exp <= 1.5)}"; then ok "systemd unit exposure $exp <= 1.5"; else bad "systemd unit exposure" "$exp"; fi
 fi
 
-echo "daemon: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish daemon

@@ -29,10 +29,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok   - $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL - $1"; [ -n "${2:-}" ] && printf '%s\n' "$2" | tail -20 | sed 's/^/       /'; }
-expect_eq() { if [ "$2" = "$3" ]; then ok "$1"; else bad "$1" "got '$2', want '$3'"; fi; }
+. "$ROOT/tests/integration/lib.sh"
 
 eval "$("$ROOT/tests/env/pg.sh" start "$T/pg")" || { echo "cannot start PostgreSQL"; exit 1; }
 export PGHOST PGPORT PGDATABASE=defectd
@@ -149,5 +146,4 @@ out=$("$ROOT/build/defectctl" -c "$T/defectd.yaml" reparse --all 2>&1); rc=$?
 expect_eq "defectctl reparse with the maintainer's login works and changes nothing" \
 	"$rc $(q "SELECT count(*) FROM defectd.records")" "0 $before"
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

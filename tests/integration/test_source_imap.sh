@@ -22,9 +22,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok   - $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL - $1"; [ -n "${2:-}" ] && printf '%s\n' "$2" | sed 's/^/       /'; }
+. "$ROOT/tests/integration/lib.sh"
 # check NAME OUTPUT REGEX: OUTPUT matches the extended regular expression
 check() { if printf '%s\n' "$2" | grep -Eq -- "$3"; then ok "$1"; else bad "$1" "$2"; fi; }
 check_not() { if printf '%s\n' "$2" | grep -Eq -- "$3"; then bad "$1" "$2"; else ok "$1"; fi; }
@@ -269,5 +267,4 @@ if grep -Eq 'ERROR: (Address|Leak)Sanitizer|runtime error' "$T/all.out"; then
 else
 	ok "no sanitizer reports in any probe run"
 fi
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish
