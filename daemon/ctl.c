@@ -18,7 +18,8 @@
 void ctl_usage(void)
 {
 	fputs("usage: defectctl [-c CONFIG] COMMAND\n"
-	      "  status                          per mailbox: last poll, backlog, quarantine, last error\n"
+	      "  status                          per mailbox: last poll, backlog, quarantine, last error;\n"
+	      "                                  warns about roles that may create objects on the path\n"
 	      "  list                            the defects with their three tracks\n"
 	      "  quarantine list [--all]         quarantined messages and records (open ones by default)\n"
 	      "  quarantine show ID              one entry: reason, message headers, warnings\n"
@@ -26,7 +27,10 @@ void ctl_usage(void)
 	      "                                  mail kept raw after a parser crash or as poison)\n"
 	      "  quarantine assign ID MD-REF     assign an uncorrelated record to a defect by hand\n"
 	      "  reparse --all | MESSAGE-ID...   parse stored mail again (after a parser change)\n"
-	      "  mailbox resume NAME [UIDVALIDITY] clear a halt (e.g. after a UIDVALIDITY change)\n",
+	      "  mailbox resume NAME [UIDVALIDITY] clear a halt (e.g. after a UIDVALIDITY change)\n"
+	      "Connects with database.ctl_conninfo (default: database.conninfo).  reparse, quarantine\n"
+	      "reparse and quarantine assign read raw mail and personal data: a login granted\n"
+	      "defectd_maintainer; the other commands need defectd_reader.\n",
 	      stdout);
 }
 
@@ -354,6 +358,10 @@ int ctl_main(const char *config_path, int argc, char **argv)
 	if (argc < 1) {
 		ctl_usage();
 		return 2;
+	}
+	if (!strcmp(argv[0], "--help") || !strcmp(argv[0], "-h") || !strcmp(argv[0], "help")) {
+		ctl_usage();
+		return 0;
 	}
 	config *conf = config_load_or_report(config_path, "defectctl");
 	if (!conf)
