@@ -697,6 +697,13 @@ static int apply_config(daemon_state *d, config *c)
 	d->boxes = boxes;
 	d->nboxes = c->nmailboxes;
 	log_set_level(c->log_level);
+	/* at start and on every reload: an operator must not forget them */
+	strlist warn = STRLIST_INIT;
+	for (size_t i = 0; i < c->nmailboxes; i++)
+		config_mailbox_warnings(&c->mailboxes[i], &warn);
+	for (size_t i = 0; i < warn.n; i++)
+		log_warning("%s", warn.v[i]);
+	sl_free(&warn);
 	return 0;
 }
 
