@@ -358,6 +358,20 @@ void config_free(config *c)
 	free(c);
 }
 
+void config_mailbox_warnings(const mailbox_conf *mb, strlist *out)
+{
+	bool imap = !strncmp(mb->url, "imap://", 7), imaps = !strncmp(mb->url, "imaps://", 8);
+	if (mb->allow_plaintext)
+		sl_pushf(out, "mailbox %s: allow_plaintext: true — %s", mb->name,
+			 imap ? "the IMAP password travels in clear"
+			      : "would let the IMAP password travel in clear (not used while the url is not imap://)");
+	if (mb->insecure_skip_verify)
+		sl_pushf(out, "mailbox %s: insecure_skip_verify: true — %s", mb->name,
+			 imaps ? "the server's certificate is not checked: anyone on the way can pose as the server "
+				 "and read the password"
+			       : "would not check the server's certificate (not used while the url is not imaps://)");
+}
+
 static void print_table(const opt *opts, size_t n, const char *indent)
 {
 	for (size_t i = 0; i < n; i++)

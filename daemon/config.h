@@ -59,6 +59,11 @@ void config_free(config *c);
 /* config_load, with every problem printed to stderr as "prog: problem" (prog may be NULL) */
 config *config_load_or_report(const char *path, const char *prog);
 
+/* The options that weaken a mailbox's transport security, one line each appended to `out`
+ * ("mailbox NAME: allow_plaintext: true — …"): the daemon logs them at start and on reload,
+ * `defectctl status` shows them. */
+void config_mailbox_warnings(const mailbox_conf *mb, strlist *out);
+
 /* print every option with its default (for --help and the example file check) */
 void config_print_defaults(void);
 

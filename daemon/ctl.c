@@ -92,9 +92,10 @@ static int query_print(PGconn *c, const char *sql, int n, const char *const *par
 
 /* ---- commands ------------------------------------------------------------------ */
 
-static int cmd_status(PGconn *c)
+/* the table, then a line per option that weakens a mailbox's transport security */
+static int cmd_status(PGconn *c, const config *conf)
 {
-	return query_print(c,
+	int rc = query_print(c,
 		"SELECT m.name AS mailbox,"
 		" coalesce(to_char(m.last_poll_at, 'YYYY-MM-DD HH24:MI:SS'), 'never') AS last_poll,"
 		" coalesce(to_char(m.last_ok_at, 'YYYY-MM-DD HH24:MI:SS'), '-') AS last_ok,"
@@ -105,6 +106,13 @@ static int cmd_status(PGconn *c)
 		"      ELSE coalesce(m.last_error, '') END AS last_error"
 		" FROM defectd.mailboxes m ORDER BY m.name",
 		0, NULL);
+	strlist warn = STRLIST_INIT;
+	for (size_t i = 0; i < conf->nmailboxes; i++)
+		config_mailbox_warnings(&conf->mailboxes[i], &warn);
+	for (size_t i = 0; i < warn.n; i++)
+		printf("warning: %s\n", warn.v[i]);
+	sl_free(&warn);
+	return rc;
 }
 
 /* SPEC §9: a role that can create objects where names are looked up can shadow them */
@@ -381,7 +389,7 @@ int ctl_main(const char *config_path, int argc, char **argv)
 	const char *cmd = argv[0];
 	const char *sub = argc > 1 ? argv[1] : "";
 	if (!strcmp(cmd, "status"))
-		rc = cmd_status(c) || warn_schema_creators(c);
+		rc = cmd_status(c, conf) || warn_schema_creators(c);
 	else if (!strcmp(cmd, "list"))
 		rc = cmd_list(c);
 	else if (!strcmp(cmd, "reparse") && argc >= 2)

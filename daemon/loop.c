@@ -66,11 +66,13 @@ static void setup_signals(void)
 		wake_pipe[0] = wake_pipe[1] = -1;
 }
 
-static time_t now(void)
+/* the loop's clock: monotonic milliseconds (whole seconds would let a sleep overrun a due
+ * retry by up to a second) */
+static int64_t now_ms(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec;
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 typedef struct mbox {
@@ -78,7 +80,7 @@ typedef struct mbox {
 	source *src;
 	bool locked;			/* we are the active poller */
 	bool standby_logged;
-	time_t next_poll;
+	int64_t next_poll;		/* now_ms() when it is due */
 	unsigned backoff;		/* seconds; 0 = healthy */
 	char *halted;			/* halted reason logged already */
 	bool full_batch;		/* the last poll stopped at the batch limit */
@@ -89,14 +91,16 @@ typedef struct daemon_state {
 	config *conf;
 	worker *w;
 	PGconn *db;
-	time_t db_next_try;
-	unsigned db_backoff;
+	int64_t db_next_try;		/* now_ms() of the next connect try */
+	unsigned db_backoff;		/* seconds; 0 = the connection served a whole pass */
+	bool db_proven;			/* this connection served a whole pass */
+	bool db_down;			/* lost or unavailable since it last worked */
 	mbox *boxes;
 	size_t nboxes;
 	track_conf tc;
 	bool once;
 	uint64_t watchdog_usec;
-	time_t next_watchdog;
+	int64_t next_watchdog;
 } daemon_state;
 
 static unsigned next_backoff(unsigned cur, unsigned max)
@@ -112,9 +116,50 @@ static void db_drop(daemon_state *d)
 	if (d->db)
 		PQfinish(d->db);
 	d->db = NULL;
-	/* advisory locks die with the session */
-	for (size_t i = 0; i < d->nboxes; i++)
+	/* advisory locks die with the session, and a batch may have been cut short: every
+	 * mailbox is polled as soon as the database is back, except one that waits for its
+	 * own retry (never more than backoff_max away) */
+	for (size_t i = 0; i < d->nboxes; i++) {
 		d->boxes[i].locked = false;
+		if (!d->boxes[i].backoff)
+			d->boxes[i].next_poll = 0;
+	}
+}
+
+/*
+ * Every way of losing the database ends here: a statement that found the connection gone
+ * (in the middle of a batch, settling, between polls), a connect that failed, a session
+ * that could not be set up.  It schedules the next connect try, and the loop sleeps no
+ * longer than until then (next_wake):
+ *  - a connection that served a whole pass is tried again at once (a restarted server or
+ *    a killed backend is most likely back already);
+ *  - otherwise after 1, 2, 4 … s, at most daemon.backoff_max, so that a server that is
+ *    down, or that accepts us and then drops us, is not hammered.
+ * So while the server is away, tries are never more than backoff_max apart: ingestion
+ * resumes within backoff_max (plus a poll's work) of its return.
+ */
+static void db_lost(daemon_state *d, const char *what)
+{
+	unsigned wait = 0;
+	if (!d->db || !d->db_proven) {
+		d->db_backoff = next_backoff(d->db_backoff, d->conf->backoff_max);
+		wait = d->db_backoff;
+	}
+	db_drop(d);
+	d->db_proven = false;
+	d->db_down = true;
+	d->db_next_try = now_ms() + (int64_t)wait * 1000;
+	if (wait)
+		log_warning("database %s; retrying in %us", what, wait);
+	else
+		log_warning("database %s; reconnecting now", what);
+}
+
+/* a pass over the mailboxes used the connection and kept it */
+static void db_proven(daemon_state *d)
+{
+	d->db_proven = true;
+	d->db_backoff = 0;
 }
 
 static bool db_ensure(daemon_state *d)
@@ -122,28 +167,33 @@ static bool db_ensure(daemon_state *d)
 	if (d->db && PQstatus(d->db) == CONNECTION_OK)
 		return true;
 	if (d->db)
-		db_drop(d);
-	if (now() < d->db_next_try)
+		db_lost(d, "connection lost");
+	if (now_ms() < d->db_next_try)
 		return false;
 	char *err = NULL;
 	d->db = db_connect_config(d->conf, NULL, &err);
-	if (!d->db) {
-		d->db_backoff = next_backoff(d->db_backoff, d->conf->backoff_max);
-		d->db_next_try = now() + d->db_backoff;
-		log_warning("database unavailable (%s); retrying in %us", err, d->db_backoff);
+	d->db_proven = false;
+	if (!d->db || db_set_generic_plans(d->db, &err) < 0) {
+		char *what = xasprintf("unavailable (%s)", err ? err : "?");
+		db_lost(d, what);
+		free(what);
 		free(err);
 		return false;
 	}
-	if (db_set_generic_plans(d->db, &err) < 0) {
-		log_warning("database: %s", err);
-		free(err);
-		db_drop(d);
-		return false;
-	}
-	if (d->db_backoff)
+	if (d->db_down)
 		log_info("database connection restored");
-	d->db_backoff = 0;
+	d->db_down = false;
 	return true;
+}
+
+/* WATCHDOG=1 when it is due (every half of the watchdog interval) */
+static void watchdog_ping(daemon_state *d)
+{
+	if (!d->watchdog_usec || now_ms() < d->next_watchdog)
+		return;
+	sd_notify(0, "WATCHDOG=1");
+	int64_t half = (int64_t)(d->watchdog_usec / 2000);
+	d->next_watchdog = now_ms() + (half > 0 ? half : 1);
 }
 
 /* ---- one message ---------------------------------------------------------------- */
@@ -458,7 +508,7 @@ static void poll_mailbox(daemon_state *d, mbox *b)
 	size_t n = 0;
 	source_state st = { 0, 0 };
 
-	b->next_poll = now() + b->conf->poll_interval;
+	b->next_poll = now_ms() + (int64_t)b->conf->poll_interval * 1000;
 	b->full_batch = false;
 	if (!b->locked) {
 		b->locked = db_try_lock_mailbox(d->db, b->conf->name);
@@ -503,10 +553,12 @@ static void poll_mailbox(daemon_state *d, mbox *b)
 	if (s == SRC_FATAL && err && strstr(err, "authentication failed"))
 		audit_login_failure(d, b);
 	if (s != SRC_OK) {
+		/* a configuration or login problem waits the longest (a password retried quickly
+		 * can lock the account), still no longer than backoff_max */
 		b->backoff = next_backoff(b->backoff, d->conf->backoff_max);
-		b->next_poll = now() + (s == SRC_FATAL ? (time_t)d->conf->backoff_max : (time_t)b->backoff);
-		log_warning("%s: %s; retrying in %lds", source_name(b->src), err ? err : "mailbox unavailable",
-			    (long)(b->next_poll - now()));
+		unsigned wait = s == SRC_FATAL ? d->conf->backoff_max : b->backoff;
+		b->next_poll = now_ms() + (int64_t)wait * 1000;
+		log_warning("%s: %s; retrying in %us", source_name(b->src), err ? err : "mailbox unavailable", wait);
 		record_poll(d, b, err ? err : "mailbox unavailable");
 		source_disconnect(b->src);
 		goto out;
@@ -547,23 +599,21 @@ static void poll_mailbox(daemon_state *d, mbox *b)
 		if (mk.n >= MARK_SLICE)
 			marks_flush(b, &mk, uidvalidity);
 		if (rc == ITEM_DB_LOST) {
-			db_drop(d);
+			db_lost(d, "connection lost");
 			break;
 		}
 		if (rc == ITEM_STOP_BATCH) {
 			source_disconnect(b->src);
 			b->backoff = next_backoff(b->backoff, d->conf->backoff_max);
-			b->next_poll = now() + b->backoff;
+			b->next_poll = now_ms() + (int64_t)b->backoff * 1000;
+			log_warning("%s: batch stopped; retrying in %us", b->conf->name, b->backoff);
 			break;
 		}
-		if (d->watchdog_usec && now() >= d->next_watchdog) {
-			sd_notify(0, "WATCHDOG=1");
-			d->next_watchdog = now() + (time_t)(d->watchdog_usec / 2000000 ? d->watchdog_usec / 2000000 : 1);
-		}
+		watchdog_ping(d);
 	}
 	/* the messages out when the loop ended (SIGTERM finishes them too) */
 	if (d->db && settle(d, b, &fl, 0, uidvalidity, &mk, &done) == ITEM_DB_LOST)
-		db_drop(d);
+		db_lost(d, "connection lost");
 	flights_drop(b, &fl);	/* none left, unless the database went away */
 	marks_flush(b, &mk, uidvalidity);
 	free(mk.v);
@@ -572,7 +622,7 @@ static void poll_mailbox(daemon_state *d, mbox *b)
 	/* a full batch means more is waiting: poll again at once */
 	b->full_batch = done == n && n == b->conf->batch;
 	if (b->full_batch)
-		b->next_poll = now();
+		b->next_poll = now_ms();
 	if (d->db) {
 		char bl[32];
 		const char *p[] = { b->conf->name, db_int_param(bl, (int64_t)(n - done)) };
@@ -647,6 +697,13 @@ static int apply_config(daemon_state *d, config *c)
 	d->boxes = boxes;
 	d->nboxes = c->nmailboxes;
 	log_set_level(c->log_level);
+	/* at start and on every reload: an operator must not forget them */
+	strlist warn = STRLIST_INIT;
+	for (size_t i = 0; i < c->nmailboxes; i++)
+		config_mailbox_warnings(&c->mailboxes[i], &warn);
+	for (size_t i = 0; i < warn.n; i++)
+		log_warning("%s", warn.v[i]);
+	sl_free(&warn);
 	return 0;
 }
 
@@ -671,13 +728,46 @@ static void reload(daemon_state *d, const char *path)
 
 /* ---- the loop ------------------------------------------------------------------- */
 
-static void sleep_until(time_t t)
+/* one pass: every mailbox that is due; false when none was (the connection was not used) */
+static bool poll_due(daemon_state *d)
 {
-	time_t wait = t - now();
+	bool polled = false;
+	for (size_t i = 0; i < d->nboxes && d->db && !got_term; i++) {
+		mbox *b = &d->boxes[i];
+		if (now_ms() < b->next_poll && !d->once)
+			continue;
+		poll_mailbox(d, b);
+		polled = true;
+		/* --once drains: a full batch means more is waiting */
+		while (d->once && d->db && !db_connection_lost(d->db) && !got_term && b->full_batch)
+			poll_mailbox(d, b);
+		/* whatever found the connection gone (a settle, the bookkeeping after a batch,
+		 * the first statement of a poll after an idle while) */
+		if (d->db && db_connection_lost(d->db))
+			db_lost(d, "connection lost");
+	}
+	return polled && d->db;
+}
+
+/* the earliest timer: a mailbox's poll or retry, else the database's next try; the watchdog */
+static int64_t next_wake(const daemon_state *d)
+{
+	int64_t next = d->db ? INT64_MAX : d->db_next_try;
+	for (size_t i = 0; d->db && i < d->nboxes; i++)
+		if (d->boxes[i].next_poll < next)
+			next = d->boxes[i].next_poll;
+	if (d->watchdog_usec && d->next_watchdog < next)
+		next = d->next_watchdog;
+	return next;
+}
+
+static void sleep_until(int64_t t)
+{
+	int64_t wait = t - now_ms();
 	if (wait <= 0 || wake_pipe[0] < 0)
 		return;
 	struct pollfd pf = { wake_pipe[0], POLLIN, 0 };
-	poll(&pf, 1, (int)(wait > 3600 ? 3600000 : wait * 1000));
+	poll(&pf, 1, (int)(wait > 3600000 ? 3600000 : wait));
 	char buf[64];
 	while (read(wake_pipe[0], buf, sizeof buf) > 0)
 		;
@@ -720,38 +810,17 @@ int loop_run(const loop_opts *o)
 			got_hup = 0;
 			reload(&d, o->config_path);
 		}
-		time_t next = now() + 60;
 		if (db_ensure(&d)) {
-			for (size_t i = 0; i < d.nboxes && !got_term; i++) {
-				mbox *b = &d.boxes[i];
-				if (now() >= b->next_poll || d.once)
-					poll_mailbox(&d, b);
-				/* --once drains: a full batch means more is waiting */
-				while (d.once && d.db && !got_term && b->full_batch)
-					poll_mailbox(&d, b);
-				if (!d.db)
-					break;
-				if (b->next_poll < next)
-					next = b->next_poll;
-			}
-		} else {
-			next = d.db_next_try;
-			if (d.once) {
-				status = 1;
-				break;
-			}
+			if (poll_due(&d))
+				db_proven(&d);
+		} else if (d.once) {
+			status = 1;
+			break;
 		}
 		if (d.once)
 			break;
-		if (d.watchdog_usec) {
-			sd_notify(0, "WATCHDOG=1");
-			time_t half = (time_t)(d.watchdog_usec / 2000000);
-			if (half < 1)
-				half = 1;
-			if (now() + half < next)
-				next = now() + half;
-		}
-		sleep_until(next);
+		watchdog_ping(&d);
+		sleep_until(next_wake(&d));
 	}
 	sd_notify(0, "STOPPING=1");
 	log_info("defectd stopping");

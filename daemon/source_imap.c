@@ -497,15 +497,24 @@ static bool attr_is(const char *name, size_t nlen, const char *want)
 	return nlen == strlen(want) && !strncasecmp(name, want, nlen);
 }
 
+/*
+ * A connection that fetched or marked mail has our mailbox selected (curl keeps it so), and
+ * Dovecot 2.3 answers STATUS on the selected mailbox from that session's view ("OK
+ * [CLIENTBUG]"): mail delivered since its last sync stays invisible, poll after poll, until
+ * the connection is dropped.  A NOOP first syncs the view.
+ */
 static source_rc status(imap *m, uint64_t *uidvalidity, uint64_t *uidnext, uint64_t *messages, bool *have_messages,
 			char **err)
 {
 	char *cmd = xasprintf("STATUS %s (UIDVALIDITY UIDNEXT MESSAGES)", m->mailbox_q);
-	source_rc rc = command(m, m->base, cmd, "STATUS", err);
+	source_rc rc = m->h ? command(m, m->base, "NOOP", "NOOP", err) : SRC_OK;
 	bool have_uv = false;
 
 	*uidvalidity = *uidnext = *messages = 0;
 	*have_messages = false;
+	if (rc != SRC_OK)
+		goto out;
+	rc = command(m, m->base, cmd, "STATUS", err);
 	if (rc == SRC_TEMP && m->r.fail && !server_says_later(m->r.fail) && !strncmp(m->r.fail, "NO", 2)) {
 		/* the usual reason: the mailbox does not exist — a configuration error */
 		char *said = clean_text(m->r.fail);

@@ -4,7 +4,7 @@
 set -u
 cd "$(dirname "$0")/../.."
 pass=0 fail=0 skipped=0
-for t in tests/integration/test_store.sh tests/integration/test_security.sh tests/integration/test_attack.sh tests/integration/test_upgrade.sh tests/integration/test_source_imap.sh tests/integration/test_daemon.sh; do
+for t in tests/integration/test_store.sh tests/integration/test_security.sh tests/integration/test_attack.sh tests/integration/test_upgrade.sh tests/integration/test_source_imap.sh tests/integration/test_daemon.sh tests/integration/test_reconnect.sh; do
 	[ -x "$t" ] || continue
 	echo "-- $t"
 	log=$(mktemp)

@@ -185,6 +185,33 @@ static void test_secrets(void **state)
 	free(tight);
 }
 
+/* the options that weaken transport security are named, with the mailbox, whatever the url */
+static void test_security_warnings(void **state)
+{
+	static const struct {
+		const char *url;
+		bool plaintext, skip_verify;
+		const char *want[2];	/* substrings of the lines, in order; NULL = no line */
+	} cases[] = {
+		{ "imaps://h/INBOX", false, false, { NULL, NULL } },
+		{ "imap://h/INBOX", true, false, { "mailbox m: allow_plaintext: true — the IMAP password travels in clear", NULL } },
+		{ "imaps://h/INBOX", false, true, { "mailbox m: insecure_skip_verify: true — the server's certificate is not checked", NULL } },
+		{ "imaps://h/INBOX", true, true, { "allow_plaintext: true — would let", "insecure_skip_verify: true — the server's" } },
+		{ "maildir:/x", false, true, { "insecure_skip_verify: true — would not check", NULL } },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		mailbox_conf mb = { .name = (char *)"m", .url = (char *)cases[i].url,
+				    .allow_plaintext = cases[i].plaintext, .insecure_skip_verify = cases[i].skip_verify };
+		strlist w = STRLIST_INIT;
+		config_mailbox_warnings(&mb, &w);
+		size_t want = (cases[i].want[0] != NULL) + (cases[i].want[1] != NULL);
+		assert_int_equal(w.n, want);
+		for (size_t j = 0; j < want; j++)
+			assert_non_null(strstr(w.v[j], cases[i].want[j]));
+		sl_free(&w);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -194,6 +221,7 @@ int main(void)
 		cmocka_unit_test(test_yaml_syntax_and_aliases),
 		cmocka_unit_test(test_vocabulary_is_configuration),
 		cmocka_unit_test(test_secrets),
+		cmocka_unit_test(test_security_warnings),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
