@@ -17,7 +17,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-enum opt_type { OT_STR, OT_BOOL, OT_UINT, OT_SIZE, OT_SECONDS, OT_LEVEL };
+/* OT_LIST: a YAML list of words into a strlist; its default is written "a,b,c" */
+enum opt_type { OT_STR, OT_BOOL, OT_UINT, OT_SIZE, OT_SECONDS, OT_LEVEL, OT_LIST };
 
 typedef struct opt {
 	const char *key;
@@ -63,6 +64,10 @@ static const opt top_opts[] = {
 	{ "log.level", OT_LEVEL, C(log_level), "info", 0, 0, "error, warning, info or debug" },
 	{ "daemon.backoff_max", OT_SECONDS, C(backoff_max), "300", 1, 86400,
 	  "longest wait between reconnect attempts" },
+	{ "tracking.required_fields", OT_LIST, C(required_fields),
+	  "dealer_code,product_model,serial_no,occurred_date,defect_type,symptom", 0, 0,
+	  "fields a defect's data track needs to be complete (vocabulary field keys; [] for none); "
+	  "after a change, defectctl recompute" },
 	{ "daemon.watchdog_ping", OT_SECONDS, C(watchdog_ping), "0", 0, 3600,
 	  "seconds between watchdog pings; 0 = half of systemd's WatchdogSec" },
 };
@@ -137,6 +142,14 @@ static int set_opt(void *base, const opt *o, const char *val, const char *file, 
 		free(*(char **)dst);
 		*(char **)dst = xstrdup(val);
 		return 0;
+	case OT_LIST:	/* only the default comes here as text; the file gives a list (set_list) */
+		sl_free((strlist *)dst);
+		for (const char *p = val; *p;) {
+			size_t len = strcspn(p, ",");
+			sl_push((strlist *)dst, xstrndup(p, len));
+			p += len + (p[len] == ',');
+		}
+		return 0;
 	case OT_BOOL:
 		if (!strcmp(val, "true") || !strcmp(val, "yes") || !strcmp(val, "on"))
 			*(bool *)dst = true;
@@ -190,6 +203,30 @@ static bool is_secret_key(const char *k)
 	return !strcmp(k, "password") || !strcmp(k, "pass") || !strcmp(k, "secret");
 }
 
+/* a list of words: [a, b] or one item per line; an empty list is allowed */
+static void set_list(void *base, const opt *o, const ynode *val, const char *file, strlist *errs)
+{
+	strlist *dst = (strlist *)((char *)base + o->off);
+	if (val->type != YN_SEQ && !(val->type == YN_SCALAR && !strcmp(val->value, "[]"))) {
+		sl_pushf(errs, "%s:%d: %s: expected a list, e.g. [dealer_code, serial_no]", file, val->line, o->key);
+		return;
+	}
+	sl_free(dst);
+	if (dst == &((config *)base)->required_fields)
+		((config *)base)->required_fields_line = val->line;
+	for (size_t i = 0; val->type == YN_SEQ && i < val->n; i++) {
+		const ynode *it = val->items[i];
+		if (it->type != YN_SCALAR || !*it->value) {
+			sl_pushf(errs, "%s:%d: %s: each item is a word", file, it->line, o->key);
+			continue;
+		}
+		for (size_t j = 0; j < dst->n; j++)
+			if (!strcmp(dst->v[j], it->value))
+				sl_pushf(errs, "%s:%d: %s: '%s' is listed twice", file, it->line, o->key, it->value);
+		sl_push(dst, xstrdup(it->value));
+	}
+}
+
 /* apply a mapping of options; `prefix` is "section." or "" */
 static void apply_map(void *base, const opt *opts, size_t nopts, const ynode *map, const char *prefix,
 		      const char *file, strlist *errs)
@@ -203,6 +240,8 @@ static void apply_map(void *base, const opt *opts, size_t nopts, const ynode *ma
 				 "or password_env", file, map->key_lines[i], key);
 		else if (!o)
 			sl_pushf(errs, "%s:%d: unknown option '%s'", file, map->key_lines[i], key);
+		else if (o->type == OT_LIST)
+			set_list(base, o, val, file, errs);
 		else if (val->type != YN_SCALAR)
 			sl_pushf(errs, "%s:%d: %s: expected a single value", file, val->line, key);
 		else
@@ -293,6 +332,15 @@ static void load_tree(config *c, const ynode *root, const char *file, strlist *e
 	}
 }
 
+/* after the vocabulary is complete (a file may add fields): every required field is one */
+static void check_required_fields(const config *c, const char *file, strlist *errs)
+{
+	for (size_t i = 0; i < c->required_fields.n; i++)
+		if (vocab_field_index(c->v, c->required_fields.v[i]) < 0)
+			sl_pushf(errs, "%s:%d: tracking.required_fields: '%s' is not a field of the vocabulary",
+				 file, c->required_fields_line, c->required_fields.v[i]);
+}
+
 config *config_load(const char *path, strlist *errs)
 {
 	config *c = xcalloc(1, sizeof *c);
@@ -317,6 +365,7 @@ config *config_load(const char *path, strlist *errs)
 				sl_push(errs, err);
 			else
 				load_tree(c, root, path, errs);
+			check_required_fields(c, path, errs);
 			ytree_free(root);
 			free(text);
 		}
@@ -343,6 +392,8 @@ static void free_strings(void *base, const opt *opts, size_t n)
 	for (size_t i = 0; i < n; i++)
 		if (opts[i].type == OT_STR || opts[i].type == OT_LEVEL)
 			free(*(char **)((char *)base + opts[i].off));
+		else if (opts[i].type == OT_LIST)
+			sl_free((strlist *)((char *)base + opts[i].off));
 }
 
 void config_free(config *c)

@@ -48,6 +48,9 @@ typedef struct config {
 	char *log_level;	/* error, warning, info, debug */
 	unsigned backoff_max;	/* seconds between reconnect attempts, at most */
 	unsigned watchdog_ping;	/* seconds; 0 = as systemd asks */
+	strlist required_fields;	/* field keys the data track requires (SPEC §6), checked
+					 * against the vocabulary; may be empty */
+	int required_fields_line;	/* where the file set it (0: the default) */
 	mailbox_conf *mailboxes;
 	size_t nmailboxes;
 } config;

@@ -693,6 +693,7 @@ static int apply_config(daemon_state *d, config *c)
 	worker_free(d->w);
 	config_free(d->conf);
 	d->conf = c;
+	d->tc = track_conf_from_config(c);	/* a reload changes the required fields too */
 	d->w = w;
 	d->boxes = boxes;
 	d->nboxes = c->nmailboxes;
@@ -778,7 +779,6 @@ int loop_run(const loop_opts *o)
 	daemon_state d;
 	memset(&d, 0, sizeof d);
 	d.once = o->once;
-	d.tc = *track_conf_default();
 
 	if (geteuid() == 0 && !getenv("DEFECTD_ALLOW_ROOT")) {
 		log_error("refusing to run as root: run defectd as its own user (systemd: User=defectd)");

@@ -1093,7 +1093,7 @@ out:
 	return finish(c, rc == 0, err);
 }
 
-int store_recompute_all(PGconn *c, const track_conf *tc, char **err)
+int store_recompute_all(PGconn *c, const track_conf *tc, size_t *count, char **err)
 {
 	int rc = -1;
 	db_batch b = DB_BATCH_INIT;
@@ -1106,10 +1106,17 @@ int store_recompute_all(PGconn *c, const track_conf *tc, char **err)
 		if ((i + 1) % 64 == 0 && db_batch_run(c, &b, err) < 0)
 			goto out;
 	}
+	char *req = track_required(tc);
+	json_t *d = json_pack("{s:I,s:s}", "defects", (json_int_t)n, "required_fields", req);
+	queue_audit(&b, "recompute", "defects", d);
+	json_decref(d);
+	free(req);
 	db_batch_add(&b, "COMMIT", 0, NULL, NULL);
 	if (db_batch_run(c, &b, err) < 0)
 		goto out;
 	rc = 0;
+	if (count)
+		*count = n;
 out:
 	db_batch_free(&b);
 	free(ids);

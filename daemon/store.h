@@ -176,7 +176,8 @@ int store_reparse(PGconn *c, int64_t message, const parse_result *r, const vocab
 int store_assign(PGconn *c, int64_t quarantine_id, const char *ref, const track_conf *tc,
 		 char **err) WUR;
 
-/* Recompute every defect's tracks (after the required fields changed in the configuration). */
-int store_recompute_all(PGconn *c, const track_conf *tc, char **err) WUR;
+/* Recompute every defect's tracks (after the required fields changed in the configuration),
+ * in one transaction, audited; *count (may be NULL) = how many defects. */
+int store_recompute_all(PGconn *c, const track_conf *tc, size_t *count, char **err) WUR;
 
 #endif

@@ -24,6 +24,11 @@ const track_conf *track_conf_default(void)
 	return &default_conf;
 }
 
+track_conf track_conf_from_config(const config *c)
+{
+	return (track_conf){ (const char *const *)c->required_fields.v, c->required_fields.n };
+}
+
 /* ---- SQL ------------------------------------------------------------------------------- */
 
 static const char SQL_APPLY[] =

@@ -36,6 +36,9 @@ typedef struct track_conf {
 /* SPEC default: dealer_code, product_model, serial_no, occurred_date, defect_type, symptom
  * (static storage) */
 const track_conf *track_conf_default(void);
+/* the required fields of a configuration (tracking.required_fields): borrows c's list, so it
+ * lives as long as c */
+track_conf track_conf_from_config(const config *c);
 
 typedef struct track_kv {
 	const char *key;	/* field key, "serial_no" */

@@ -554,7 +554,7 @@ static void test_reparse_assign(void)
 	      "store_message_raw returns the stored mail");
 	free(raw);
 	xfree(&err);
-	rc = store_recompute_all(D, NULL, &err);
+	rc = store_recompute_all(M, NULL, NULL, &err);
 	CHECK(rc == STORE_OK, "store_recompute_all %s", err ? err : "");
 	xfree(&err);
 	CHECK(eq(q(A, "SELECT count(*) FROM defectd.audit_log WHERE action IN ('message.reparse', 'quarantine.assign')", NULL), "5"),

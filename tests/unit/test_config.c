@@ -82,6 +82,51 @@ static void test_values_and_units(void **state)
 	free(p);
 }
 
+static void test_required_fields(void **state)
+{
+	strlist errs = STRLIST_INIT;
+	config *c = config_load(NULL, &errs);
+	assert_non_null(c);
+	assert_int_equal(c->required_fields.n, 6);
+	assert_string_equal(c->required_fields.v[0], "dealer_code");
+	assert_string_equal(c->required_fields.v[5], "symptom");
+	config_free(c);
+
+	/* a field the same file adds to the vocabulary may be required */
+	char *p = write_file("req.yaml", "tracking:\n  required_fields: [serial_no, machine_id]\n"
+			     "vocabulary:\n  fields:\n    machine_id: {labels: [機器ID], class: code}\n", 0600);
+	c = config_load(p, &errs);
+	assert_non_null(c);
+	assert_int_equal(errs.n, 0);
+	assert_int_equal(c->required_fields.n, 2);
+	assert_string_equal(c->required_fields.v[1], "machine_id");
+	config_free(c);
+	free(p);
+
+	p = write_file("none.yaml", "tracking:\n  required_fields: []\n", 0600);
+	c = config_load(p, &errs);
+	assert_non_null(c);
+	assert_int_equal(c->required_fields.n, 0);
+	config_free(c);
+	free(p);
+
+	p = write_file("badreq.yaml", "tracking:\n  required_fields:\n    - serial_no\n    - colour\n"
+			     "    - serial_no\n", 0600);
+	assert_null(config_load(p, &errs));
+	assert_int_equal(errs.n, 2);
+	assert_non_null(strstr(errs.v[0], "badreq.yaml:5: tracking.required_fields: 'serial_no' is listed twice"));
+	assert_non_null(strstr(errs.v[1], "badreq.yaml:3: tracking.required_fields: 'colour' is not a field"));
+	sl_free(&errs);
+	free(p);
+
+	p = write_file("scalar.yaml", "tracking:\n  required_fields: serial_no\n", 0600);
+	assert_null(config_load(p, &errs));
+	assert_int_equal(errs.n, 1);
+	assert_non_null(strstr(errs.v[0], "scalar.yaml:2: tracking.required_fields: expected a list"));
+	sl_free(&errs);
+	free(p);
+}
+
 static void test_every_error_with_line(void **state)
 {
 	char *p = write_file("bad.yaml",
@@ -216,6 +261,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_required_fields),
 		cmocka_unit_test(test_values_and_units),
 		cmocka_unit_test(test_every_error_with_line),
 		cmocka_unit_test(test_yaml_syntax_and_aliases),
